@@ -1,0 +1,10 @@
+export type * from './connector.ts';
+export type * from './event-log.ts';
+export type * from './warehouse.ts';
+export type * from './online-store.ts';
+export type * from './pub-sub.ts';
+export type * from './model-runtime.ts';
+export type * from './change-source.ts';
+export type * from './lake-store.ts';
+export { consumerLag } from './event-log.ts';
+export { subscribeIterator } from './pub-sub.ts';
