@@ -1,0 +1,129 @@
+/**
+ * The platform's one config schema. Sources, later wins: profile defaults, a JSON file
+ * (`--config FILE`), environment (PORT, GOFUTURE_DATA_DIR, ...), command-line flags. Validated at
+ * start (one clear error naming the key, exit non-zero), then frozen.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { PlatformError } from '../schema/errors.ts';
+import { validateConfig } from '../schema/config-validation.ts';
+
+const port = z.number().int().min(0).max(65535);
+const connector = z.object({ kind: z.string().min(1) }).catchall(z.unknown());
+
+export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+export const PlatformConfigSchema = z.object({
+  profile: z.enum(['embedded', 'services']),
+  dataDir: z.string().min(1),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  production: z.boolean().default(false),
+  host: z.string().default('127.0.0.1'),
+  gateway: z.object({
+    port: port.default(4000),
+    planner: z.enum(['js', 'rust']).default('js'),
+  }).strict().prefault({}),
+  subgraphs: z.object({
+    trips: port, payments: port, features: port, models: port, metrics: port,
+  }).strict(),
+  connectors: z.object({
+    eventLog: connector,
+    warehouse: connector,
+    onlineStore: connector,
+    pubSub: connector,
+    modelRuntime: connector,
+  }).strict(),
+  models: z.object({ registry: z.string().min(1) }).strict(),
+  simulator: z.object({ enabled: z.boolean() }).catchall(z.unknown()),
+  aggregation: z.record(z.string(), z.unknown()).default({}),
+}).strict();
+
+export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
+
+type Json = Record<string, unknown>;
+
+export function profileDefaults(profile: 'embedded' | 'services', dataDir: string): Json {
+  const common = {
+    profile,
+    dataDir,
+    gateway: { port: 4000, planner: 'js' },
+    subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
+    models: { registry: 'models/registry.json' },
+    simulator: { enabled: true },
+    aggregation: {},
+  };
+  if (profile === 'embedded') {
+    return {
+      ...common,
+      connectors: {
+        eventLog: { kind: 'memory', dir: path.join(dataDir, 'event-log') },
+        warehouse: { kind: 'duckdb', path: path.join(dataDir, 'warehouse.duckdb') },
+        onlineStore: { kind: 'memory' },
+        pubSub: { kind: 'memory' },
+        modelRuntime: { kind: 'onnx' },
+      },
+    };
+  }
+  const env = process.env;
+  return {
+    ...common,
+    connectors: {
+      eventLog: { kind: 'kafka', brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',') },
+      warehouse: { kind: 'clickhouse', url: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123' },
+      onlineStore: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },
+      pubSub: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },
+      modelRuntime: { kind: 'onnx' },
+    },
+  };
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars of `over` replace. */
+export function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isObject(b) && isObject(v) ? merge(b, v) : v;
+  }
+  return out;
+}
+
+export interface ConfigSources {
+  readonly profile?: string;
+  readonly file?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Already-parsed overrides (from flags or tests), deep-merged last. */
+  readonly overrides?: Json;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Readonly<PlatformConfig> {
+  const env = sources.env ?? process.env;
+  let fileJson: Json = {};
+  if (sources.file) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(sources.file, 'utf8'));
+      if (!isObject(parsed)) throw new Error('top level is not an object');
+      fileJson = parsed;
+    } catch (e) {
+      throw new PlatformError('CONFIG_INVALID', `invalid config file ${sources.file}: ${(e as Error).message}`, { path: sources.file });
+    }
+  }
+  const profileRaw = sources.profile ?? (fileJson.profile as string | undefined) ?? env.GOFUTURE_PROFILE ?? 'embedded';
+  if (profileRaw !== 'embedded' && profileRaw !== 'services') {
+    throw new PlatformError('CONFIG_INVALID', `invalid config at profile: expected "embedded" or "services", got "${profileRaw}"`, { path: 'profile' });
+  }
+  const dataDir = (sources.overrides?.dataDir as string | undefined) ?? env.GOFUTURE_DATA_DIR ?? (fileJson.dataDir as string | undefined) ?? 'data';
+  let raw = merge(profileDefaults(profileRaw, dataDir), fileJson);
+  const envOver: Json = {};
+  if (env.PORT !== undefined) envOver.gateway = { port: Number(env.PORT) };
+  if (env.LOG_LEVEL) envOver.logLevel = env.LOG_LEVEL;
+  if (env.NODE_ENV === 'production') envOver.production = true;
+  raw = merge(raw, envOver);
+  if (sources.overrides) raw = merge(raw, sources.overrides);
+  return validateConfig(PlatformConfigSchema, raw, '');
+}
