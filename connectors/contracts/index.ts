@@ -8,3 +8,4 @@ export type * from './change-source.ts';
 export type * from './lake-store.ts';
 export { consumerLag } from './event-log.ts';
 export { subscribeIterator } from './pub-sub.ts';
+export type * from './model-registry.ts';

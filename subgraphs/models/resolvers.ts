@@ -1,0 +1,107 @@
+/** Resolvers of the models subgraph (schema/subgraphs/models.graphql). */
+import type { ModelCard } from '../../connectors/contracts/model-runtime.ts';
+import { riskLevelOf } from '../../schema/fraud-rules.ts';
+import { DateTimeScalar, type SubgraphResolvers } from '../common/index.ts';
+import type { ModelsContext } from './context.ts';
+import {
+  creditFeatures, demandFeatures, forecastHour, fraudFeatures, surgeFeatures,
+  type CreditArgs, type DemandArgs, type FraudArgs, type SurgeArgs,
+} from './feature-vectors.ts';
+import { checkBatchSize, predict, versionRef } from './predict.ts';
+
+export const MODEL_NAMES = {
+  surge: 'surge_multiplier',
+  fraud: 'fraud_score',
+  demand: 'demand_forecast',
+  credit: 'credit_default',
+} as const;
+
+const DEFAULT_THRESHOLD = 0.5;
+
+interface ModelNode {
+  readonly card: ModelCard;
+}
+
+const STAGE = { None: 'NONE', Staging: 'STAGING', Production: 'PRODUCTION', Archived: 'ARCHIVED' } as const;
+
+async function surge(ctx: ModelsContext, inputs: readonly SurgeArgs[], field: (i: number) => string) {
+  const now = ctx.now();
+  const features = inputs.map((a, i) => surgeFeatures(a, field(i), now));
+  const { card, values } = await predict(ctx, MODEL_NAMES.surge, 'multiplier', features);
+  return inputs.map((a, i) => ({ regionId: a.regionId, multiplier: values[i], demandSupplyRatio: features[i]?.demand_supply_ratio, model: versionRef(card) }));
+}
+
+async function fraud(ctx: ModelsContext, inputs: readonly FraudArgs[], field: (i: number) => string) {
+  const now = ctx.now();
+  const { card, values } = await predict(ctx, MODEL_NAMES.fraud, 'probability', inputs.map((a, i) => fraudFeatures(a, field(i), now)));
+  return inputs.map((a, i) => {
+    const score = values[i] ?? 0;
+    return { paymentId: a.paymentId ?? null, score, riskLevel: riskLevelOf(Math.round(score * 100)), model: versionRef(card) };
+  });
+}
+
+async function demand(ctx: ModelsContext, inputs: readonly DemandArgs[], field: (i: number) => string) {
+  const now = ctx.now();
+  const { card, values } = await predict(ctx, MODEL_NAMES.demand, 'trips_next_hour', inputs.map((a, i) => demandFeatures(a, field(i), now)));
+  return inputs.map((a, i) => ({ regionId: a.regionId, hourStart: forecastHour(a.at, now), tripsNextHour: values[i], model: versionRef(card) }));
+}
+
+async function credit(ctx: ModelsContext, inputs: readonly CreditArgs[], field: (i: number) => string) {
+  const { card, values } = await predict(ctx, MODEL_NAMES.credit, 'probability', inputs.map((a, i) => creditFeatures(a, field(i))));
+  const threshold = card.metrics.threshold ?? DEFAULT_THRESHOLD;
+  return inputs.map((a, i) => {
+    const p = values[i] ?? 0;
+    return { clientId: a.clientId ?? null, defaultProbability: p, defaultPrediction: p >= threshold, threshold, model: versionRef(card) };
+  });
+}
+
+type Handler<A, R> = (ctx: ModelsContext, inputs: readonly A[], field: (i: number) => string) => Promise<R[]>;
+
+/** The single and batch mutation resolvers of one handler: both make one model run. */
+function mutations<A, R>(handler: Handler<A, R>) {
+  return {
+    one: async (_: unknown, args: { readonly input: A }, ctx: ModelsContext): Promise<R | undefined> => (await handler(ctx, [args.input], () => 'input'))[0],
+    batch: (_: unknown, args: { readonly inputs: readonly A[] }, ctx: ModelsContext): Promise<R[]> => {
+      checkBatchSize(args.inputs.length);
+      return handler(ctx, args.inputs, (i) => `inputs[${i}]`);
+    },
+  };
+}
+
+export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
+  const s = mutations(surge);
+  const f = mutations(fraud);
+  const d = mutations(demand);
+  const c = mutations(credit);
+  return {
+    DateTime: DateTimeScalar,
+    Query: {
+      models: (_: unknown, __: unknown, ctx: ModelsContext): ModelNode[] => ctx.registry.cards().map((card) => ({ card })),
+      model: (_: unknown, args: { readonly name: string; readonly version?: string | null }, ctx: ModelsContext): ModelNode | null => {
+        const card = args.version == null ? ctx.registry.production(args.name) : ctx.registry.cards().find((m) => m.name === args.name && m.version === args.version);
+        return card ? { card } : null;
+      },
+    },
+    Mutation: {
+      predictSurge: s.one,
+      predictSurgeBatch: s.batch,
+      scoreFraud: f.one,
+      scoreFraudBatch: f.batch,
+      forecastDemand: d.one,
+      forecastDemandBatch: d.batch,
+      scoreCredit: c.one,
+      scoreCreditBatch: c.batch,
+    },
+    Model: {
+      name: (m: ModelNode) => m.card.name,
+      version: (m: ModelNode) => m.card.version,
+      stage: (m: ModelNode) => STAGE[m.card.stage],
+      metrics: (m: ModelNode) => Object.entries(m.card.metrics).map(([name, value]) => ({ name, value })),
+      featureNames: (m: ModelNode) => m.card.featureNames,
+      outputNames: (m: ModelNode) => m.card.outputNames,
+      trainedAt: (m: ModelNode) => m.card.trainedAt,
+      description: (m: ModelNode) => m.card.description,
+      loaded: (m: ModelNode, _: unknown, ctx: ModelsContext) => ctx.runtime.loaded().some((c) => c.name === m.card.name && c.version === m.card.version),
+    },
+  };
+}
