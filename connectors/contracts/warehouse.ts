@@ -8,6 +8,7 @@
  *
  * Parameters are written `{name}` (no type) and bound by the connector: DuckDB as prepared
  * statement parameters, ClickHouse by typed escaping. Never concatenate input into SQL.
+ * An array value binds as a comma-separated list of values: write `col IN ({ids})`.
  * Values come back as string | number | boolean | null: 64-bit integers as numbers (an unsafe one is
  * an error), `date` columns as 'YYYY-MM-DD', a `bool` column as true/false or 1/0 (read with Boolean()).
  */

@@ -1,0 +1,40 @@
+/** The metrics subgraph: runs alone on its own port (startMetricsSubgraph) or is composed by bin/. */
+import type { Logger } from 'pino';
+import type { PubSub } from '../../connectors/contracts/pub-sub.ts';
+import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
+import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer } from '../common/index.ts';
+import { metricsResolvers, type MetricsContext } from './resolvers.ts';
+
+export { metricsResolvers, type MetricsContext } from './resolvers.ts';
+
+/** The window sizes the stream aggregation produces by default. */
+export const DEFAULT_WINDOW_SIZES: readonly number[] = [5, 15, 60];
+
+export interface MetricsSubgraphOptions {
+  readonly warehouse: Warehouse;
+  readonly pubsub: PubSub;
+  readonly logger: Logger;
+  readonly port: number;
+  readonly host?: string;
+  readonly production?: boolean;
+  /** Window sizes (minutes) the aggregation produces; others are BAD_USER_INPUT. Default 5, 15, 60. */
+  readonly windowSizes?: readonly number[];
+}
+
+export function startMetricsSubgraph(opts: MetricsSubgraphOptions): Promise<SubgraphServer> {
+  const windowSizes = Object.freeze([...(opts.windowSizes ?? DEFAULT_WINDOW_SIZES)]);
+  return createSubgraphServer<MetricsContext>({
+    name: 'metrics',
+    typeDefs: loadSubgraphTypeDefs('metrics'),
+    resolvers: metricsResolvers(),
+    context: (req) => ({ ...req, warehouse: opts.warehouse, pubsub: opts.pubsub, windowSizes }),
+    logger: opts.logger,
+    port: opts.port,
+    health: async () => {
+      const [w, p] = await Promise.all([opts.warehouse.health(), opts.pubsub.health()]);
+      return { ok: w.ok && p.ok, detail: `warehouse: ${w.detail}; pubsub: ${p.detail}` };
+    },
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.production !== undefined ? { production: opts.production } : {}),
+  });
+}
