@@ -70,8 +70,19 @@ export function paramValue(params: SqlParams | undefined, name: string): SqlValu
   }
   const v = params[name] as SqlValue | undefined;
   if (v === undefined) throw new PlatformError('SQL_PARAM_INVALID', `SQL parameter {${name}} is undefined`, { param: name });
+  if (Array.isArray(v)) {
+    for (const x of v as readonly unknown[]) {
+      if (typeof x === 'string') continue;
+      if (typeof x === 'number' && Number.isFinite(x)) continue;
+      throw new PlatformError('SQL_PARAM_INVALID', `SQL parameter {${name}}: list elements must be strings or finite numbers`, { param: name });
+    }
+    return v;
+  }
   if (typeof v === 'number' && !Number.isFinite(v)) {
     throw new PlatformError('SQL_PARAM_INVALID', `SQL parameter {${name}} is not a finite number`, { param: name });
+  }
+  if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+    throw new PlatformError('SQL_PARAM_INVALID', `SQL parameter {${name}} has unbindable type ${typeof v}`, { param: name });
   }
   return v;
 }
