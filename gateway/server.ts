@@ -1,0 +1,224 @@
+/**
+ * The federated gateway: Hive Gateway's runtime (query planning and execution over the supergraph)
+ * on a node:http server, with graphql-ws subscriptions on the same port and path, plus /health,
+ * /readiness and /metrics. Talks to subgraphs over HTTP (queries, mutations) and graphql-ws
+ * (subscriptions) only.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createGatewayRuntime, getGraphQLWSOptions, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import type { Extra } from 'graphql-ws/use/ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import { composeFromSubgraphs, loadSupergraphFile, supergraphSubgraphsOf, type FetchSdlOptions, type SubgraphEndpoint } from './compose.ts';
+import { createErrorPlugin, createMaskError, requestIdScope } from './errors.ts';
+import { hiveLoggerFrom } from './hive-logger.ts';
+import { createGatewayMetrics, type HttpRoute } from './metrics.ts';
+import { checkReadiness } from './readiness.ts';
+import { PlatformError, errorMessage } from '../schema/errors.ts';
+
+export type SupergraphSource =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'subgraphs'; readonly subgraphs: readonly SubgraphEndpoint[] }
+  | { readonly kind: 'sdl'; readonly sdl: string };
+
+export type PlannerKind = 'js' | 'rust';
+
+export interface GatewayOptions {
+  readonly supergraph: SupergraphSource;
+  readonly port?: number;
+  readonly host?: string;
+  readonly logger: Logger;
+  /** Production: GraphiQL and landing page off, unexpected errors masked. Default false. */
+  readonly production?: boolean;
+  /** Query planner: 'js' (Hive's stitching planner, default) or 'rust' (Hive Router's planner). */
+  readonly planner?: PlannerKind;
+  /** Introspection stays on in production too (BI tools and codegen need it) unless this is false. */
+  readonly introspection?: boolean;
+  /** Where metrics go: prom-client's default registry unless given. */
+  readonly registry?: Registry;
+  /** Retries while fetching subgraph SDLs at start (kind 'subgraphs'). */
+  readonly compose?: FetchSdlOptions;
+  /** Time a subgraph gets to answer a readiness probe (default 2000 ms). */
+  readonly readinessTimeoutMs?: number;
+  /** Extra runtime plugins (auth, limits, caching) added by later layers. */
+  readonly plugins?: readonly GatewayPlugin[];
+}
+
+export interface RunningGateway extends AsyncDisposable {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql (ws:// on the same URL). */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  readonly supergraphSdl: string;
+  readonly subgraphs: readonly SubgraphEndpoint[];
+  close(): Promise<void>;
+}
+
+export const GRAPHQL_PATH = '/graphql';
+const REQUEST_ID_HEADER = 'x-request-id';
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+async function loadSupergraph(source: SupergraphSource, opts: GatewayOptions): Promise<string> {
+  switch (source.kind) {
+    case 'file':
+      return loadSupergraphFile(source.path);
+    case 'subgraphs':
+      return composeFromSubgraphs(source.subgraphs, { logger: opts.logger, ...opts.compose });
+    case 'sdl':
+      return source.sdl;
+  }
+}
+
+function routeOf(pathname: string): HttpRoute {
+  if (pathname === GRAPHQL_PATH) return 'graphql';
+  if (pathname === '/health') return 'health';
+  if (pathname === '/readiness') return 'readiness';
+  if (pathname === '/metrics') return 'metrics';
+  return 'other';
+}
+
+/** Takes the caller's request id when it is sane, else mints one; the runtime echoes and forwards it. */
+function ensureRequestId(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  const value = Array.isArray(given) ? given[0] : given;
+  const id = value !== undefined && SAFE_REQUEST_ID.test(value) ? value : randomUUID();
+  req.headers[REQUEST_ID_HEADER] = id;
+  return id;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  return headers;
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const log = opts.logger.child({ component: 'gateway' });
+  const production = opts.production ?? false;
+  const host = opts.host ?? '127.0.0.1';
+  const supergraphSdl = await loadSupergraph(opts.supergraph, opts);
+  const subgraphs = supergraphSubgraphsOf(supergraphSdl);
+  const metrics = createGatewayMetrics(opts.registry);
+  const extraPlugins = opts.plugins ?? [];
+
+  const runtime = createGatewayRuntime({
+    supergraph: supergraphSdl,
+    // The Rust planner (Hive Router's, a native addon) is loaded only when asked for.
+    ...(opts.planner === 'rust' ? { unifiedGraphHandler: (await import('@graphql-hive/router-runtime')).unifiedGraphHandler } : {}),
+    transportEntries: { '*.http': { options: { subscriptions: { kind: 'ws' } } } },
+    graphqlEndpoint: GRAPHQL_PATH,
+    logging: hiveLoggerFrom(opts.logger.child({ component: 'gateway-runtime' })),
+    graphiql: !production,
+    landingPage: !production,
+    maskedErrors: production ? { maskError: createMaskError({ production, logger: log }) } : false,
+    ...(opts.introspection === false ? { disableIntrospection: {} } : {}),
+    plugins: () => [metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins],
+  });
+  // Load the supergraph and build the planner now, so a broken supergraph fails the start.
+  try {
+    await runtime.getSchema();
+  } catch (e) {
+    await runtime.dispose();
+    throw new PlatformError('CONFIG_INVALID', `gateway: the runtime cannot load the supergraph: ${errorMessage(e)}`, {}, { cause: e });
+  }
+
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const route = routeOf(pathname);
+    res.once('finish', () => {
+      metrics.observeHttp(route, req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    const requestId = ensureRequestId(req);
+    if (route === 'health') return sendJson(res, 200, { status: 'ok' });
+    if (route === 'readiness') {
+      checkReadiness(true, subgraphs, opts.readinessTimeoutMs).then(
+        (report) => sendJson(res, report.ready ? 200 : 503, report),
+        (e: unknown) => sendJson(res, 503, { ready: false, error: String(e) }),
+      );
+      return undefined;
+    }
+    if (route === 'metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (e: unknown) => {
+          log.error({ err: e }, 'metrics collection failed');
+          res.writeHead(500).end();
+        },
+      );
+      return undefined;
+    }
+    return requestIdScope.run(requestId, () => runtime(req, res));
+  });
+
+  // graphql-ws on the GraphQL path of the same port; other upgrade requests are refused.
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://gateway').pathname !== GRAPHQL_PATH) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  const wsServer = useServer(
+    getGraphQLWSOptions<Record<string, unknown>, Extra>(runtime, (ctx) => {
+      const req = ctx.extra.request;
+      ensureRequestId(req);
+      return { req, socket: ctx.extra.socket, request: new Request(new URL(req.url ?? GRAPHQL_PATH, 'http://gateway'), { headers: headersOf(req) }) };
+    }),
+    wss,
+  );
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 4000, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await wsServer.dispose();
+    wss.close();
+    await runtime.dispose();
+    throw new PlatformError('CONFIG_INVALID', `gateway: cannot listen on ${host}:${opts.port ?? 4000}: ${errorMessage(e)}`, { host, port: opts.port ?? 4000 }, { cause: e });
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${GRAPHQL_PATH}`;
+  log.info({ url, subgraphs: subgraphs.map((s) => s.name), planner: opts.planner ?? 'js', production }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await wsServer.dispose(); // closes every socket with 1001 Going Away
+      for (const ws of wss.clients) ws.terminate(); // and does not wait for slow peers
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 2000);
+      force.unref();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      clearTimeout(force);
+      await runtime.dispose();
+      log.info('gateway stopped');
+    })();
+    return closing;
+  };
+
+  return { url, port, host, supergraphSdl, subgraphs, close, [Symbol.asyncDispose]: close };
+}
