@@ -1,0 +1,273 @@
+/**
+ * The pure core of the stream aggregation: tumbling event-time windows per (size, region), platform
+ * totals, watermarks and lateness. No I/O: events in, window changes out, state as a JSON snapshot.
+ *
+ * Watermarks. Every partition (`topic:partition`) keeps the max event time it has delivered; its
+ * watermark is that minus the allowed lateness. The job watermark is the minimum over the partitions
+ * known to hold data (a known partition not yet seen holds it at -infinity), never moving back.
+ * A window [start, end) is FINAL once the job watermark >= end.
+ *
+ * Lateness. An event is LATE when one of its windows (one per size) has end <= max(job watermark,
+ * its own partition's watermark). It is then counted nowhere (so a 60-minute window is always the
+ * sum of its 5-minute windows) and goes back to the caller for the dead-letter topic. Because the job
+ * watermark never exceeds a partition's, the partition's own watermark decides: lateness depends only
+ * on the record order within the partition, never on how partitions interleave, batch or restart.
+ * Hence replays after a crash reproduce exactly the same counts.
+ *
+ * Exactly-once per record: each partition remembers the next offset to apply; records below it
+ * (re-delivered after a restart) are skipped as duplicates. The snapshot holds those offsets, the
+ * watermarks and the open windows' counters together, so restoring it resumes exactly.
+ */
+import type { DomainEvent } from '../../schema/events/domain-events.ts';
+import { addCounters, contributionOf, emptyCounters, type WindowCounters } from './window-counters.ts';
+
+export { contributionOf, type WindowCounters } from './window-counters.ts';
+
+export interface WindowView {
+  /** null for the platform total. */
+  readonly regionId: string | null;
+  readonly windowMinutes: number;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly counters: Readonly<WindowCounters>;
+  readonly isFinal: boolean;
+  /** 2 x events counted (+1 when final): grows with every change, equal for equal content. */
+  readonly version: number;
+}
+
+export type ApplyOutcome =
+  | { readonly kind: 'applied' }
+  | { readonly kind: 'ignored' }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'late'; readonly reason: string };
+
+export interface WindowChanges {
+  /** Open windows whose counters changed (region views, then the platform views of their groups). */
+  readonly running: readonly WindowView[];
+  /** Windows that became final (region views and their platform totals). */
+  readonly final: readonly WindowView[];
+}
+
+export interface PartitionSnapshot {
+  readonly nextOffset: string | null;
+  readonly maxEventTime: number | null;
+}
+
+export interface WindowSnapshot {
+  readonly regionId: string;
+  readonly windowMinutes: number;
+  readonly windowStart: number;
+  readonly counters: WindowCounters;
+}
+
+export interface WindowStateSnapshot {
+  readonly format: 1;
+  readonly watermark: number | null;
+  readonly partitions: Readonly<Record<string, PartitionSnapshot>>;
+  readonly windows: readonly WindowSnapshot[];
+}
+
+export interface WindowStateConfig {
+  readonly windowMinutes: readonly number[];
+  readonly allowedLatenessMs: number;
+}
+
+interface PartitionState {
+  nextOffset: bigint | null;
+  maxEventTime: number | null;
+}
+
+/** All regions' windows of one size and start (the platform window is their sum). */
+interface Group {
+  readonly minutes: number;
+  readonly start: number;
+  readonly end: number;
+  readonly regions: Map<string, WindowCounters>;
+  readonly dirty: Set<string>;
+}
+
+const MINUTE = 60_000;
+
+const eventsIn = (c: Readonly<WindowCounters>): number => c.tripCount + c.completedCount + c.cancelledCount + c.priceCount;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export class WindowState {
+  readonly #minutes: readonly number[];
+  readonly #lateness: number;
+  readonly #partitions = new Map<string, PartitionState>();
+  readonly #groups = new Map<string, Group>();
+  #watermark: number | null = null;
+
+  constructor(config: WindowStateConfig, snapshot?: WindowStateSnapshot) {
+    this.#minutes = [...config.windowMinutes];
+    this.#lateness = config.allowedLatenessMs;
+    if (snapshot) this.#restore(snapshot);
+  }
+
+  /** The job watermark (epoch ms), null before every known partition has delivered an event. */
+  watermark(): number | null {
+    return this.#watermark;
+  }
+
+  /** Partitions known to hold data: each holds the watermark back until it delivers an event. */
+  registerPartitions(keys: Iterable<string>): void {
+    for (const k of keys) if (!this.#partitions.has(k)) this.#partitions.set(k, { nextOffset: null, maxEventTime: null });
+  }
+
+  /** Known partitions that have not delivered an event yet (they hold the watermark). */
+  unseenPartitions(): string[] {
+    return [...this.#partitions].filter(([, p]) => p.maxEventTime === null).map(([k]) => k);
+  }
+
+  /** Stops waiting for a partition that never delivered an event (kept if it has). */
+  forgetUnseenPartition(key: string): void {
+    if (this.#partitions.get(key)?.maxEventTime === null) this.#partitions.delete(key);
+  }
+
+  /** The next offset to apply per partition key (null: nothing applied yet). */
+  nextOffset(key: string): string | null {
+    const n = this.#partitions.get(key)?.nextOffset;
+    return n === null || n === undefined ? null : n.toString();
+  }
+
+  openWindowCount(): number {
+    let n = 0;
+    for (const g of this.#groups.values()) n += g.regions.size;
+    return n;
+  }
+
+  /** Applies one record of partition `key` at `offset` (records of a partition in offset order). */
+  apply(key: string, offset: string, event: DomainEvent): ApplyOutcome {
+    let p = this.#partitions.get(key);
+    if (!p) {
+      p = { nextOffset: null, maxEventTime: null };
+      this.#partitions.set(key, p);
+    }
+    const off = BigInt(offset);
+    if (p.nextOffset !== null && off < p.nextOffset) return { kind: 'duplicate' };
+    p.nextOffset = off + 1n;
+    const t = event.occurred_at;
+    p.maxEventTime = p.maxEventTime === null ? t : Math.max(p.maxEventTime, t);
+    const contribution = contributionOf(event);
+    if (!contribution) return { kind: 'ignored' };
+
+    const partitionWm = p.maxEventTime - this.#lateness;
+    const closedUpTo = Math.max(partitionWm, this.#watermark ?? Number.NEGATIVE_INFINITY);
+    for (const m of this.#minutes) {
+      const start = Math.floor(t / (m * MINUTE)) * m * MINUTE;
+      const end = start + m * MINUTE;
+      if (end <= closedUpTo) {
+        const which = this.#watermark !== null && end <= this.#watermark ? 'job' : `partition ${key}`;
+        return {
+          kind: 'late',
+          reason:
+            `event time ${iso(t)} falls in the ${m}-minute window [${iso(start)}, ${iso(end)}) of region ${contribution.regionId}, ` +
+            `already closed by the ${which} watermark ${iso(closedUpTo)} (allowed lateness ${this.#lateness} ms)`,
+        };
+      }
+    }
+    for (const m of this.#minutes) {
+      const start = Math.floor(t / (m * MINUTE)) * m * MINUTE;
+      const g = this.#group(m, start);
+      let c = g.regions.get(contribution.regionId);
+      if (!c) {
+        c = emptyCounters();
+        g.regions.set(contribution.regionId, c);
+      }
+      contribution.apply(c);
+      g.dirty.add(contribution.regionId);
+    }
+    return { kind: 'applied' };
+  }
+
+  /** Advances the job watermark, closes the windows it passed, and returns what changed since the last call. */
+  drain(): WindowChanges {
+    this.#advanceWatermark();
+    const wm = this.#watermark;
+    const running: WindowView[] = [];
+    const runningTotals: WindowView[] = [];
+    const final: WindowView[] = [];
+    for (const [gk, g] of this.#groups) {
+      if (wm !== null && g.end <= wm) {
+        for (const [region, c] of g.regions) final.push(view(region, g, c, true));
+        final.push(view(null, g, this.#total(g), true));
+        this.#groups.delete(gk);
+      } else if (g.dirty.size > 0) {
+        for (const region of g.dirty) {
+          const c = g.regions.get(region);
+          if (c) running.push(view(region, g, c, false));
+        }
+        runningTotals.push(view(null, g, this.#total(g), false));
+        g.dirty.clear();
+      }
+    }
+    return { running: [...running, ...runningTotals], final };
+  }
+
+  /** Every open window (region and platform views), e.g. for a flush. */
+  openWindows(): WindowView[] {
+    const out: WindowView[] = [];
+    for (const g of this.#groups.values()) {
+      for (const [region, c] of g.regions) out.push(view(region, g, c, false));
+      out.push(view(null, g, this.#total(g), false));
+    }
+    return out;
+  }
+
+  snapshot(): WindowStateSnapshot {
+    const partitions: Record<string, PartitionSnapshot> = {};
+    for (const [k, p] of this.#partitions) partitions[k] = { nextOffset: p.nextOffset === null ? null : p.nextOffset.toString(), maxEventTime: p.maxEventTime };
+    const windows: WindowSnapshot[] = [];
+    for (const g of this.#groups.values()) {
+      for (const [regionId, c] of g.regions) windows.push({ regionId, windowMinutes: g.minutes, windowStart: g.start, counters: { ...c } });
+    }
+    return { format: 1, watermark: this.#watermark, partitions, windows };
+  }
+
+  #restore(s: WindowStateSnapshot): void {
+    this.#watermark = s.watermark;
+    for (const [k, p] of Object.entries(s.partitions)) {
+      this.#partitions.set(k, { nextOffset: p.nextOffset === null ? null : BigInt(p.nextOffset), maxEventTime: p.maxEventTime });
+    }
+    for (const w of s.windows) this.#group(w.windowMinutes, w.windowStart).regions.set(w.regionId, { ...w.counters });
+  }
+
+  #group(minutes: number, start: number): Group {
+    const key = `${minutes}|${start}`;
+    let g = this.#groups.get(key);
+    if (!g) {
+      g = { minutes, start, end: start + minutes * MINUTE, regions: new Map(), dirty: new Set() };
+      this.#groups.set(key, g);
+    }
+    return g;
+  }
+
+  #total(g: Group): WindowCounters {
+    const total = emptyCounters();
+    for (const c of g.regions.values()) addCounters(total, c);
+    return total;
+  }
+
+  #advanceWatermark(): void {
+    if (this.#partitions.size === 0) return;
+    let min = Number.POSITIVE_INFINITY;
+    for (const p of this.#partitions.values()) {
+      if (p.maxEventTime === null) return;
+      min = Math.min(min, p.maxEventTime);
+    }
+    const candidate = min - this.#lateness;
+    if (this.#watermark === null || candidate > this.#watermark) this.#watermark = candidate;
+  }
+}
+
+function view(regionId: string | null, g: Group, c: WindowCounters, isFinal: boolean): WindowView {
+  return {
+    regionId,
+    windowMinutes: g.minutes,
+    windowStart: g.start,
+    windowEnd: g.end,
+    counters: { ...c },
+    isFinal,
+    version: 2 * eventsIn(c) + (isFinal ? 1 : 0),
+  };
+}

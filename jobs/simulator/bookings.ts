@@ -1,0 +1,166 @@
+/**
+ * One booking's life, as the microservices of seed 002 would report it:
+ * BookingCreated + SagaStarted -> (PromotionApplied) PriceCalculated (+ SurgePricingActivated when the
+ * region's surge crosses 1.5) -> BookingAccepted (driver busy) -> BookingStarted -> BookingCompleted
+ * -> PaymentInitiated -> PaymentCompleted + SagaCompleted | PaymentFailed + SagaFailed, later maybe
+ * PaymentRefunded and DriverRated. Cancellations (rider, driver, system when no driver is free) end it
+ * with BookingCancelled + SagaFailed.
+ */
+import type { SimContext } from './context.ts';
+import { releaseDriver, setDriverStatus } from './drivers.ts';
+import { round2 } from './prng.ts';
+import { computeSurge, localHour, randomPoint, type Driver, type RegionState, type Rider } from './world.ts';
+
+type BookingState = 'requested' | 'accepted' | 'started' | 'done';
+
+interface Booking {
+  readonly id: string;
+  readonly sagaId: string;
+  readonly rider: Rider;
+  readonly region: RegionState;
+  readonly estKm: number;
+  readonly intercity: boolean;
+  state: BookingState;
+  finalPrice: number;
+  driver: Driver | null;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const SURGE_ALERT = 1.5;
+const PROMO_CODES = ['WELCOME10', 'RAIN15', 'NIGHT20', 'FRIDAY', 'GOFUTURE30'];
+
+export function createBooking(ctx: SimContext, region: RegionState, time: number): void {
+  const { rng, world } = ctx;
+  const hour = localHour(time, region.info);
+  const night = hour >= 23 || hour < 5;
+  const rider = night && world.fraudsters.length > 0 && rng.chance(0.08) ? rng.pick(world.fraudsters) : rng.pick(world.riders);
+  const intercity = rng.chance(0.005);
+  const estKm = intercity ? round1(rng.float(60, 220)) : round1(Math.min(45, Math.max(0.8, Math.exp(rng.normal(Math.log(6), 0.6)))));
+  const pickup = randomPoint(rng, region.info);
+  const dropoff = intercity ? randomPoint(rng, region.info, 1.2) : randomPoint(rng, region.info);
+  const b: Booking = { id: ctx.nextId('bkg'), sagaId: ctx.nextId('saga'), rider, region, estKm, intercity, state: 'requested', finalPrice: 0, driver: null };
+  region.recentBookings.push(time);
+  ctx.counters.bookingsCreated++;
+  ctx.counters.bookingsActive++;
+  const ids = { booking_id: b.id, rider_id: rider.id, region_id: region.info.id };
+  ctx.emitter.emit('BookingCreated', { ...ids, pickup, dropoff, estimated_distance_km: estKm, weather: region.weather }, time);
+  ctx.emitter.emit('SagaStarted', { booking_id: b.id, saga_id: b.sagaId }, time);
+  ctx.queue.schedule(time + rng.int(150, 900), (t) => price(ctx, b, t));
+}
+
+function price(ctx: SimContext, b: Booking, time: number): void {
+  const { rng, emitter, config } = ctx;
+  const region = b.region;
+  const surge = computeSurge(region, time);
+  if (region.surge < SURGE_ALERT && surge >= SURGE_ALERT) {
+    emitter.emit('SurgePricingActivated', { region_id: region.info.id, multiplier: surge, reason: `demand over supply${region.weather === 'clear' ? '' : `, ${region.weather}`}` }, time);
+  }
+  region.surge = surge;
+  const base = round2(b.intercity ? 500 + 30 * b.estKm : 99 + 14 * b.estKm);
+  const gross = round2(base * surge);
+  let discount = 0;
+  if (rng.chance(0.08)) {
+    discount = round2(Math.min(500, gross * rng.pick([0.1, 0.15, 0.2, 0.3])));
+    emitter.emit('PromotionApplied', { booking_id: b.id, region_id: region.info.id, promo_code: rng.pick(PROMO_CODES), discount }, time);
+  }
+  b.finalPrice = round2(Math.max(0, gross - discount));
+  emitter.emit('PriceCalculated', { booking_id: b.id, region_id: region.info.id, base_fare: base, surge_multiplier: surge, final_price: b.finalPrice, currency: config.currency }, time);
+  emitter.emit('SagaStepCompleted', { booking_id: b.id, saga_id: b.sagaId, step: 'price_calculated' }, time);
+  // Riders drop out more often when the price is surging.
+  if (rng.chance(0.055 + 0.05 * (surge - 1))) {
+    ctx.queue.schedule(time + rng.int(5 * SECOND, MINUTE), (t) => b.state === 'requested' && cancel(ctx, b, t, 'rider', rng.pick(['changed plans', 'price too high', 'booked by mistake'])));
+  }
+  ctx.queue.schedule(time + rng.int(2 * SECOND, 15 * SECOND), (t) => assign(ctx, b, t, 0));
+}
+
+function assign(ctx: SimContext, b: Booking, time: number, attempt: number): void {
+  if (b.state !== 'requested') return;
+  const { rng } = ctx;
+  const free = b.region.drivers.filter((d) => d.status === 'online' && !d.wantsOffline);
+  if (free.length === 0) {
+    if (attempt >= 8) cancel(ctx, b, time, 'system', 'no drivers available');
+    else ctx.queue.schedule(time + 10 * SECOND, (t) => assign(ctx, b, t, attempt + 1));
+    return;
+  }
+  const d = rng.pick(free);
+  b.driver = d;
+  b.state = 'accepted';
+  setDriverStatus(ctx, d, 'busy', time);
+  const etaS = rng.int(60, 480);
+  ctx.emitter.emit('BookingAccepted', { booking_id: b.id, rider_id: b.rider.id, region_id: b.region.info.id, driver_id: d.id, eta_s: etaS }, time);
+  ctx.emitter.emit('SagaStepCompleted', { booking_id: b.id, saga_id: b.sagaId, step: 'driver_assigned' }, time);
+  const r = rng.next();
+  const beforeArrival = time + rng.int(20 * SECOND, Math.max(21 * SECOND, etaS * 800));
+  if (r < 0.035) ctx.queue.schedule(beforeArrival, (t) => cancel(ctx, b, t, 'driver', rng.pick(['vehicle issue', 'rider unreachable', 'traffic'])));
+  else if (r < 0.075) ctx.queue.schedule(beforeArrival, (t) => cancel(ctx, b, t, 'rider', rng.pick(['driver too far', 'changed plans', 'found another ride'])));
+  else ctx.queue.schedule(time + Math.round(etaS * SECOND * rng.float(0.8, 1.3)), (t) => start(ctx, b, t));
+}
+
+function start(ctx: SimContext, b: Booking, time: number): void {
+  if (b.state !== 'accepted' || !b.driver) return;
+  b.state = 'started';
+  ctx.emitter.emit('BookingStarted', { booking_id: b.id, rider_id: b.rider.id, region_id: b.region.info.id, driver_id: b.driver.id }, time);
+  const kmh = b.intercity ? ctx.rng.float(60, 90) : ctx.rng.float(18, 35);
+  const durationMs = Math.round((b.estKm / kmh) * 3_600_000 + ctx.rng.int(30, 180) * SECOND);
+  ctx.queue.schedule(time + durationMs, (t) => complete(ctx, b, t, time));
+}
+
+function complete(ctx: SimContext, b: Booking, time: number, startedAt: number): void {
+  const d = b.driver;
+  if (b.state !== 'started' || !d) return;
+  const { rng, emitter, config } = ctx;
+  b.state = 'done';
+  ctx.counters.bookingsActive--;
+  const distanceKm = round1(b.estKm * rng.float(0.92, 1.15));
+  const fare = round2((b.finalPrice * distanceKm) / b.estKm);
+  const ids = { booking_id: b.id, rider_id: b.rider.id, region_id: b.region.info.id, driver_id: d.id };
+  emitter.emit('BookingCompleted', { ...ids, fare, currency: config.currency, distance_km: distanceKm, duration_s: Math.round((time - startedAt) / SECOND) }, time);
+  emitter.emit('SagaStepCompleted', { booking_id: b.id, saga_id: b.sagaId, step: 'trip_completed' }, time);
+  releaseDriver(ctx, d, time);
+  ctx.queue.schedule(time + rng.int(500, 3000), (t) => pay(ctx, b, fare, t));
+  if (rng.chance(0.65)) {
+    const rating = rng.weighted<number>([[5, 0.65], [4, 0.22], [3, 0.08], [2, 0.03], [1, 0.02]]);
+    ctx.queue.schedule(time + rng.int(MINUTE, 15 * MINUTE), (t) => emitter.emit('DriverRated', { driver_id: d.id, booking_id: b.id, rider_id: b.rider.id, rating }, t));
+  }
+}
+
+function pay(ctx: SimContext, b: Booking, amount: number, time: number): void {
+  const { rng, emitter, config } = ctx;
+  const rider = b.rider;
+  const paymentId = ctx.nextId('pay');
+  const base = { payment_id: paymentId, booking_id: b.id, user_id: rider.id };
+  emitter.emit('PaymentInitiated', { ...base, region_id: b.region.info.id, amount, currency: config.currency, method: rider.method, device_id: rider.deviceId, known_fraud_flag: rider.fraud }, time);
+  emitter.emit('SagaStepCompleted', { booking_id: b.id, saga_id: b.sagaId, step: 'payment_initiated' }, time);
+  const failP = rider.fraud ? 0.25 : rider.method === 'crypto' ? 0.08 : 0.035;
+  ctx.queue.schedule(time + rng.int(300, 5000), (t) => {
+    if (rng.chance(failP)) {
+      const reason = rng.pick(rider.fraud ? ['fraud suspected', 'card declined'] : ['card declined', 'insufficient funds', '3ds timeout']);
+      emitter.emit('PaymentFailed', { ...base, reason }, t);
+      emitter.emit('SagaFailed', { booking_id: b.id, saga_id: b.sagaId, step: 'payment', reason }, t);
+      return;
+    }
+    emitter.emit('PaymentCompleted', { ...base, amount, currency: config.currency }, t);
+    emitter.emit('SagaStepCompleted', { booking_id: b.id, saga_id: b.sagaId, step: 'payment_completed' }, t);
+    emitter.emit('SagaCompleted', { booking_id: b.id, saga_id: b.sagaId }, t);
+    if (rng.chance(0.012)) {
+      const full = rng.chance(0.6);
+      const reason = rng.pick(['route dispute', 'driver no-show', 'overcharge', 'duplicate charge']);
+      ctx.queue.schedule(t + rng.int(5 * MINUTE, 45 * MINUTE), (rt) =>
+        emitter.emit('PaymentRefunded', { ...base, amount: full ? amount : round2(amount / 2), currency: config.currency, reason }, rt),
+      );
+    }
+  });
+}
+
+function cancel(ctx: SimContext, b: Booking, time: number, by: 'rider' | 'driver' | 'system', reason: string): void {
+  if (b.state === 'done') return;
+  const stage = b.state === 'requested' ? 'driver_assignment' : 'pickup';
+  ctx.emitter.emit('BookingCancelled', { booking_id: b.id, rider_id: b.rider.id, region_id: b.region.info.id, driver_id: b.driver?.id ?? null, cancelled_by: by, reason }, time);
+  ctx.emitter.emit('SagaFailed', { booking_id: b.id, saga_id: b.sagaId, step: stage, reason: `booking cancelled by ${by}: ${reason}` }, time);
+  b.state = 'done';
+  ctx.counters.bookingsActive--;
+  if (b.driver) releaseDriver(ctx, b.driver, time);
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -1,0 +1,86 @@
+/**
+ * Drivers: shifts (online/offline, DriverStatusChanged), busy while on a trip, and a GPS ping
+ * (DriverLocationUpdated) every `locationIntervalMs` of simulated time while not offline.
+ */
+import type { SimContext } from './context.ts';
+import type { Driver, DriverStatus } from './world.ts';
+
+const MINUTE = 60_000;
+/** Mean shift length online and mean break offline: about 85% of drivers online. */
+const MEAN_ONLINE_MS = 3 * 60 * MINUTE;
+const MEAN_OFFLINE_MS = 30 * MINUTE;
+
+export function setDriverStatus(ctx: SimContext, d: Driver, status: DriverStatus, time: number, initial = false): void {
+  const previous = initial ? null : d.status;
+  if (!initial && previous === status) return;
+  d.status = status;
+  ctx.emitter.emit('DriverStatusChanged', { driver_id: d.id, region_id: d.region.info.id, name: d.name, status, previous_status: previous }, time);
+  if (status !== 'offline' && !d.tracking) startTracking(ctx, d, time);
+}
+
+/** Everyone announces a status at the start; online drivers start pinging at a random phase. */
+export function initDrivers(ctx: SimContext, time: number): void {
+  for (const d of ctx.world.drivers) {
+    const online = ctx.rng.chance(MEAN_ONLINE_MS / (MEAN_ONLINE_MS + MEAN_OFFLINE_MS));
+    setDriverStatus(ctx, d, online ? 'online' : 'offline', time, true);
+  }
+}
+
+/** One simulated minute of shifts: some drivers log off (after their trip if busy), some log on. */
+export function stepShifts(ctx: SimContext, time: number): void {
+  const { rng } = ctx;
+  for (const d of ctx.world.drivers) {
+    const at = time + rng.int(0, MINUTE - 1);
+    if (d.status === 'offline') {
+      if (rng.chance(MINUTE / MEAN_OFFLINE_MS)) ctx.queue.schedule(at, (t) => d.status === 'offline' && setDriverStatus(ctx, d, 'online', t));
+    } else if (!d.wantsOffline && rng.chance(MINUTE / MEAN_ONLINE_MS)) {
+      ctx.queue.schedule(at, (t) => {
+        if (d.status === 'busy') d.wantsOffline = true;
+        else if (d.status === 'online') setDriverStatus(ctx, d, 'offline', t);
+      });
+    }
+  }
+}
+
+/** A trip ended: the driver is free again, or goes offline if they meant to. */
+export function releaseDriver(ctx: SimContext, d: Driver, time: number): void {
+  const next = d.wantsOffline ? 'offline' : 'online';
+  d.wantsOffline = false;
+  setDriverStatus(ctx, d, next, time);
+}
+
+function startTracking(ctx: SimContext, d: Driver, time: number): void {
+  d.tracking = true;
+  ctx.queue.schedule(time + ctx.rng.int(0, ctx.config.locationIntervalMs - 1), (t) => ping(ctx, d, t));
+}
+
+function ping(ctx: SimContext, d: Driver, time: number): void {
+  if (d.status === 'offline') {
+    d.tracking = false;
+    return;
+  }
+  move(ctx, d);
+  ctx.emitter.emit(
+    'DriverLocationUpdated',
+    { driver_id: d.id, region_id: d.region.info.id, position: { lat: d.lat, lon: d.lon }, speed_kmh: d.speedKmh, heading: d.heading },
+    time,
+  );
+  ctx.queue.schedule(time + ctx.config.locationIntervalMs, (t) => ping(ctx, d, t));
+}
+
+/** A bounded random walk: busy drivers drive, free ones cruise slowly or wait. */
+function move(ctx: SimContext, d: Driver): void {
+  const { rng } = ctx;
+  const center = d.region.info.center;
+  d.speedKmh = d.status === 'busy' ? Math.round(rng.float(15, 70)) : rng.chance(0.4) ? 0 : Math.round(rng.float(5, 35));
+  d.heading = (d.heading + rng.int(-30, 30) + 360) % 360;
+  // Turn back towards the center when far out (about 12 km).
+  if (Math.abs(d.lat - center.lat) > 0.11 || Math.abs(d.lon - center.lon) > 0.19) {
+    const toCenter = (Math.atan2(center.lon - d.lon, center.lat - d.lat) * 180) / Math.PI;
+    d.heading = Math.round((toCenter + 360) % 360);
+  }
+  const km = (d.speedKmh * ctx.config.locationIntervalMs) / 3_600_000;
+  const rad = (d.heading * Math.PI) / 180;
+  d.lat = Math.round((d.lat + (km / 111) * Math.cos(rad)) * 1e6) / 1e6;
+  d.lon = Math.round((d.lon + (km / (111 * Math.cos((d.lat * Math.PI) / 180))) * Math.sin(rad)) * 1e6) / 1e6;
+}
