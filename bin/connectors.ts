@@ -1,0 +1,48 @@
+/** Builds the configured connectors from the registry of every implementation we ship. */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ConnectorRegistry } from '../connectors/registry.ts';
+import type { Connector } from '../connectors/contracts/connector.ts';
+import type { EventLog } from '../connectors/contracts/event-log.ts';
+import type { Warehouse } from '../connectors/contracts/warehouse.ts';
+import type { OnlineStore } from '../connectors/contracts/online-store.ts';
+import type { PubSub } from '../connectors/contracts/pub-sub.ts';
+import type { ModelRuntime } from '../connectors/contracts/model-runtime.ts';
+import { registerEmbeddedConnectors } from '../connectors/embedded/index.ts';
+import { onnxModelRuntimeFactory } from '../connectors/onnx/index.ts';
+import { registerServiceConnectors } from './service-connectors.ts';
+import type { PlatformConfig } from './config.ts';
+
+export interface PlatformConnectors {
+  readonly eventLog: EventLog;
+  readonly warehouse: Warehouse;
+  readonly onlineStore: OnlineStore;
+  readonly pubSub: PubSub;
+  readonly modelRuntime: ModelRuntime;
+}
+
+export function connectorRegistry(): ConnectorRegistry {
+  const registry = new ConnectorRegistry();
+  registerEmbeddedConnectors(registry);
+  registry.register(onnxModelRuntimeFactory);
+  registerServiceConnectors(registry);
+  return registry;
+}
+
+/** Validates every connector's config first (so a bad value fails before anything starts), then builds them. */
+export function buildConnectors(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry): PlatformConnectors {
+  const registry = connectorRegistry();
+  const ctx = (name: string) => ({ logger: logger.child({ connector: name }), metrics });
+  const c = config.connectors;
+  return {
+    eventLog: registry.create<EventLog>('eventLog', c.eventLog, ctx('eventLog'), 'connectors.eventLog'),
+    warehouse: registry.create<Warehouse>('warehouse', c.warehouse, ctx('warehouse'), 'connectors.warehouse'),
+    onlineStore: registry.create<OnlineStore>('onlineStore', c.onlineStore, ctx('onlineStore'), 'connectors.onlineStore'),
+    pubSub: registry.create<PubSub>('pubSub', c.pubSub, ctx('pubSub'), 'connectors.pubSub'),
+    modelRuntime: registry.create<ModelRuntime>('modelRuntime', c.modelRuntime, ctx('modelRuntime'), 'connectors.modelRuntime'),
+  };
+}
+
+export function connectorList(c: PlatformConnectors): Connector[] {
+  return [c.eventLog, c.warehouse, c.onlineStore, c.pubSub, c.modelRuntime];
+}

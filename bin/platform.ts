@@ -1,0 +1,107 @@
+/**
+ * The composition root: connectors -> topics and tables -> jobs -> subgraphs -> gateway, and the
+ * reverse on stop. The only module that knows every folder.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { register as defaultRegistry, type Registry } from 'prom-client';
+import { ALL_TOPICS } from '../schema/events/topics.ts';
+import { WAREHOUSE_TABLES } from '../schema/tables/warehouse-tables.ts';
+import { errorMessage } from '../schema/errors.ts';
+import { composeFromSubgraphs } from '../gateway/compose.ts';
+import { startGateway } from '../gateway/server.ts';
+import type { SubgraphServer } from '../subgraphs/common/index.ts';
+import { SUBGRAPH_NAMES, type PlatformConfig, type SubgraphName } from './config.ts';
+import { buildConnectors, connectorList, type PlatformConnectors } from './connectors.ts';
+import { startJobs } from './job-set.ts';
+import { startSubgraph } from './subgraph-set.ts';
+
+export interface RunningPlatform {
+  readonly gatewayUrl: string;
+  readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
+  readonly connectors: PlatformConnectors;
+  stop(): Promise<void>;
+}
+
+/** Runs `steps` in reverse, all of them even if some fail; rethrows the first failure. */
+async function unwind(steps: (() => Promise<void>)[], logger: Logger): Promise<void> {
+  let first: unknown = null;
+  for (const step of steps.reverse()) {
+    try {
+      await step();
+    } catch (e) {
+      logger.error({ err: errorMessage(e) }, 'stop step failed');
+      first ??= e;
+    }
+  }
+  if (first) throw first;
+}
+
+async function startConnectors(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry, undo: (() => Promise<void>)[]): Promise<PlatformConnectors> {
+  if (config.profile === 'embedded') await mkdir(config.dataDir, { recursive: true });
+  const connectors = buildConnectors(config, logger, metrics);
+  for (const c of connectorList(connectors)) {
+    await c.start();
+    undo.push(() => c.close());
+  }
+  await connectors.eventLog.ensureTopics(ALL_TOPICS);
+  await connectors.warehouse.ensureTables(WAREHOUSE_TABLES);
+  return connectors;
+}
+
+export async function startPlatform(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry = defaultRegistry): Promise<RunningPlatform> {
+  const undo: (() => Promise<void>)[] = [];
+  try {
+    const connectors = await startConnectors(config, logger, metrics, undo);
+    const jobs = await startJobs(config, connectors, logger, metrics);
+    undo.push(() => jobs.stop());
+    const servers = {} as Record<SubgraphName, SubgraphServer>;
+    for (const name of SUBGRAPH_NAMES) {
+      const server = await startSubgraph(name, config, connectors, logger);
+      servers[name] = server;
+      undo.push(() => server.close());
+    }
+    const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].url])) as Record<SubgraphName, string>;
+    const gateway = await startGateway({
+      supergraph: { kind: 'subgraphs', subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: subgraphUrls[name] })) },
+      port: config.gateway.port,
+      host: config.host,
+      logger: logger.child({ component: 'gateway' }),
+      production: config.production,
+      planner: config.gateway.planner,
+      registry: metrics,
+    });
+    undo.push(() => gateway.close());
+    let stopped: Promise<void> | null = null;
+    return {
+      gatewayUrl: gateway.url,
+      subgraphUrls,
+      connectors,
+      stop: () => (stopped ??= unwind(undo, logger).then(() => logger.info('platform stopped'))),
+    };
+  } catch (e) {
+    await unwind(undo, logger).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** One subgraph alone on its own port, with the connectors it needs started. */
+export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name: SubgraphName, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+  const undo: (() => Promise<void>)[] = [];
+  try {
+    const connectors = await startConnectors(config, logger, defaultRegistry, undo);
+    const server = await startSubgraph(name, config, connectors, logger);
+    undo.push(() => server.close());
+    return { url: server.url, stop: () => unwind(undo, logger) };
+  } catch (e) {
+    await unwind(undo, logger).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Composes the supergraph from the subgraphs at the configured ports and writes it to `out`. */
+export async function writeSupergraph(config: Readonly<PlatformConfig>, out: string, _logger: Logger): Promise<void> {
+  const subgraphs = SUBGRAPH_NAMES.map((name) => ({ name, url: `http://${config.host}:${config.subgraphs[name]}/graphql` }));
+  const sdl = await composeFromSubgraphs(subgraphs);
+  await writeFile(out, sdl, 'utf8');
+}

@@ -1,0 +1,28 @@
+/** Starts the subgraphs of the platform over the given connectors, each on its own port. */
+import type { Logger } from 'pino';
+import type { SubgraphServer } from '../subgraphs/common/index.ts';
+import { startTripsSubgraph } from '../subgraphs/trips/index.ts';
+import { startPaymentsSubgraph } from '../subgraphs/payments/index.ts';
+import { startFeaturesSubgraph } from '../subgraphs/features/index.ts';
+import { startModelsSubgraph } from '../subgraphs/models/index.ts';
+import { startMetricsSubgraph } from '../subgraphs/metrics/index.ts';
+import { loadModelRegistry } from '../connectors/onnx/index.ts';
+import type { PlatformConfig, SubgraphName } from './config.ts';
+import type { PlatformConnectors } from './connectors.ts';
+import { windowSizes } from './job-set.ts';
+
+export async function startSubgraph(name: SubgraphName, config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger): Promise<SubgraphServer> {
+  const common = { logger: logger.child({ subgraph: name }), port: config.subgraphs[name], host: config.host, production: config.production };
+  switch (name) {
+    case 'trips':
+      return startTripsSubgraph({ ...common, warehouse: c.warehouse });
+    case 'payments':
+      return startPaymentsSubgraph({ ...common, warehouse: c.warehouse });
+    case 'features':
+      return startFeaturesSubgraph({ ...common, onlineStore: c.onlineStore });
+    case 'models':
+      return startModelsSubgraph({ ...common, modelRuntime: c.modelRuntime, registry: await loadModelRegistry(config.models.registry) });
+    case 'metrics':
+      return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config) });
+  }
+}
