@@ -1,6 +1,9 @@
-/** The `services` profile's implementations (Kafka, ClickHouse, Redis, PostgreSQL), registered as they land. */
+/** The `services` profile's implementations: Kafka, ClickHouse, Redis, PostgreSQL CDC. */
 import type { ConnectorRegistry } from '../connectors/registry.ts';
+import { kafkaEventLogFactory } from '../connectors/kafka/index.ts';
+import { clickHouseWarehouseFactory } from '../connectors/clickhouse/index.ts';
 
-export function registerServiceConnectors(_registry: ConnectorRegistry): void {
-  // filled by the real-connectors work
+export function registerServiceConnectors(registry: ConnectorRegistry): void {
+  registry.register(kafkaEventLogFactory);
+  registry.register(clickHouseWarehouseFactory);
 }

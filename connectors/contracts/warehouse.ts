@@ -9,6 +9,8 @@
  * Parameters are written `{name}` (no type) and bound by the connector: DuckDB as prepared
  * statement parameters, ClickHouse by typed escaping. Never concatenate input into SQL.
  * An array value binds as a comma-separated list of values: write `col IN ({ids})`.
+ * An output alias must not reuse the name of a column the query reads: ClickHouse resolves aliases
+ * before columns everywhere in the query (`sum(qty) AS qty, max(qty)` becomes max(sum(qty))).
  * Values come back as string | number | boolean | null: 64-bit integers as numbers (an unsafe one is
  * an error), `date` columns as 'YYYY-MM-DD', a `bool` column as true/false or 1/0 (read with Boolean()).
  */

@@ -136,7 +136,7 @@ export function warehouseConformance(name: string, make: () => Promise<Warehouse
       const res = await wh.insert(t.name, rows);
       assert.equal(res.inserted, 30);
       const agg = await wh.query(
-        `SELECT event_hour, count() AS trips, sum(qty) AS qty, sum(amount) AS amount, max(qty) AS top, avg(amount) AS mean
+        `SELECT event_hour, count() AS trips, sum(qty) AS qty_sum, sum(amount) AS amount_sum, max(qty) AS top, avg(amount) AS mean
          FROM ${t.name} WHERE event_hour >= {from} GROUP BY event_hour ORDER BY event_hour`,
         { from: H0 },
       );
