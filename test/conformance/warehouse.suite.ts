@@ -142,7 +142,7 @@ export function warehouseConformance(name: string, make: () => Promise<Warehouse
       );
       const expect = [0, 1, 2].map((h) => {
         const qs = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 === h);
-        return { event_hour: H0 + h * HOUR, trips: 10, qty: qs.reduce((a, b) => a + b, 0), amount: 15, top: Math.max(...qs), mean: 1.5 };
+        return { event_hour: H0 + h * HOUR, trips: 10, qty_sum: qs.reduce((a, b) => a + b, 0), amount_sum: 15, top: Math.max(...qs), mean: 1.5 };
       });
       assert.deepEqual(agg, expect);
       const byRegion = await wh.query(`SELECT region_id, count() AS n, CASE WHEN count() > 10 THEN 'big' ELSE 'small' END AS size FROM ${t.name} GROUP BY region_id ORDER BY region_id LIMIT {lim}`, { lim: 5 });
