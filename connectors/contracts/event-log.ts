@@ -71,6 +71,8 @@ export interface EventLog extends Connector {
   /** Appends records; resolves once they are durable (acks=all on Kafka). Unknown topic: TOPIC_UNKNOWN. */
   publish(topic: string, records: readonly ProducerRecord[]): Promise<PublishedRecord[]>;
   consume(options: ConsumerOptions): Promise<ConsumerHandle>;
+  /** The partition a record with `key` goes to (murmur2 like Kafka's default partitioner). Unknown topic: TOPIC_UNKNOWN. */
+  partitionFor(topic: string, key: string): Promise<number>;
   /** Replay: reads up to `max` records of one partition from `fromOffset`, outside any group. */
   read(topic: string, partition: number, fromOffset: string, max: number): Promise<LogRecord[]>;
   /** The offset the next published record of each partition will get (high watermark). */

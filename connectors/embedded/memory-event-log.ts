@@ -204,6 +204,11 @@ export class MemoryEventLog implements EventLog, GroupHost {
     return part.slice(from, Math.max(0, max));
   }
 
+  async partitionFor(topic: string, key: string): Promise<number> {
+    this.#check();
+    return partitionForKey(key, this.#topic(topic).partitions.length);
+  }
+
   async endOffsets(topic: string): Promise<PartitionOffsets> {
     this.#check();
     return Object.fromEntries(this.#topic(topic).partitions.map((p) => [p.index, String(p.end)]));

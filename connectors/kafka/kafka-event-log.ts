@@ -238,6 +238,11 @@ export class KafkaEventLog implements EventLog {
     return readRange(this.#kafka, ops, this.#config, this.#log, { topic, partition, partitions: n, from, until });
   }
 
+  async partitionFor(topic: string, key: string): Promise<number> {
+    const n = await this.#ready().ops.partitionCount(topic);
+    return kafkaPartitionFor(topic, key, n);
+  }
+
   endOffsets(topic: string): Promise<PartitionOffsets> {
     return this.#ready().ops.endOffsets(topic);
   }

@@ -101,6 +101,7 @@ export function eventLogConformance(name: string, make: () => Promise<EventLog>,
       });
       const again = await log.publish(t, keys.map((key) => ({ key, value: 'later' })));
       again.forEach((r, i) => assert.equal(r.partition, partOf.get(keys[i]!)));
+      for (const k of keys) assert.equal(await log.partitionFor(t, k), partOf.get(k), `partitionFor(${k}) names where publish put it`);
       for (const k of keys) {
         const p = partOf.get(k)!;
         const recs = await log.read(t, p, '0', 1000);
@@ -286,6 +287,7 @@ export function eventLogConformance(name: string, make: () => Promise<EventLog>,
 
     void it('publishing to an unknown topic fails with TOPIC_UNKNOWN', async () => {
       await assert.rejects(log.publish(uniqueName('conf-missing'), [{ key: 'k', value: 'v' }]), withCode('TOPIC_UNKNOWN'));
+      await assert.rejects(log.partitionFor(uniqueName('conf-missing'), 'k'), withCode('TOPIC_UNKNOWN'));
     });
   });
 }
