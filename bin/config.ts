@@ -13,6 +13,8 @@ const port = z.number().int().min(0).max(65535);
 const connector = z.object({ kind: z.string().min(1) }).catchall(z.unknown());
 
 export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics'] as const;
+export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 export const PlatformConfigSchema = z.object({
@@ -36,8 +38,17 @@ export const PlatformConfigSchema = z.object({
     modelRuntime: connector,
   }).strict(),
   models: z.object({ registry: z.string().min(1) }).strict(),
-  simulator: z.object({ enabled: z.boolean() }).catchall(z.unknown()),
+  /** The background jobs this process runs (`gofuture run` overrides it). */
+  jobs: z.array(z.enum(JOB_NAMES)).default(['simulator', 'landing', 'features', 'aggregation']),
+  simulator: z.record(z.string(), z.unknown()).default({}),
   aggregation: z.record(z.string(), z.unknown()).default({}),
+  /** The CDC job: a ChangeSource connector (`kind: postgres | debezium-topics`) and its routing. */
+  cdc: z.object({
+    changeSource: connector.optional(),
+    topicPrefix: z.string().min(1).default('cdc'),
+  }).strict().prefault({}),
+  /** Seconds between job-status snapshots written to the warehouse. */
+  jobStatusIntervalMs: z.number().int().min(100).default(2000),
 }).strict();
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
@@ -51,7 +62,9 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     gateway: { port: 4000, planner: 'js' },
     subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
     models: { registry: 'models/registry.json' },
-    simulator: { enabled: true },
+    jobs: ['simulator', 'landing', 'features', 'aggregation'],
+    // a newcomer sees several bookings a second at once
+    simulator: { ratePerSecond: 2 },
     aggregation: {},
   };
   if (profile === 'embedded') {
@@ -75,6 +88,14 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
       onlineStore: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },
       pubSub: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },
       modelRuntime: { kind: 'onnx' },
+    },
+    cdc: {
+      changeSource: {
+        kind: 'postgres',
+        url: env.PG_URL ?? 'postgres://postgres@127.0.0.1:15432/gofuture',
+        slot: 'gofuture_cdc',
+        publication: 'gofuture_cdc',
+      },
     },
   };
 }

@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { errorMessage, isPlatformError } from '../schema/errors.ts';
-import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from './config.ts';
+import { JOB_NAMES, loadConfig, SUBGRAPH_NAMES, type JobName, type SubgraphName } from './config.ts';
 import { createLogger } from './logger.ts';
-import { startPlatform, startSingleSubgraph, writeSupergraph } from './platform.ts';
+import { startJobsOnly, startPlatform, startSingleSubgraph, writeSupergraph } from './platform.ts';
 import { runGatewayCli } from '../gateway/cli.ts';
 import { trainInitialModels } from '../jobs/training/train-initial-models.ts';
 
@@ -15,6 +15,7 @@ const USAGE = `usage:
   gofuture start [--profile embedded|services] [--config FILE] [--port N] [--data-dir DIR]
   gofuture gateway (--supergraph FILE | --subgraph NAME=URL ...) [--port N]
   gofuture subgraph <${SUBGRAPH_NAMES.join('|')}> [--port N] [--profile P] [--config FILE] [--data-dir DIR]
+  gofuture run <${JOB_NAMES.join('|')}> ... [--profile P] [--config FILE] [--data-dir DIR]
   gofuture supergraph --out FILE [--profile P] [--config FILE]
   gofuture train-models [DIR]`;
 
@@ -89,6 +90,16 @@ async function main(argv: string[]): Promise<void> {
       const logger = createLogger(config.logLevel);
       const running = await startSingleSubgraph(config, sg, logger);
       logger.info({ url: running.url }, `subgraph ${sg} ready`);
+      onSignals(() => running.stop(), logger);
+      return;
+    }
+    case 'run': {
+      const unknown = positionals.filter((p) => !(JOB_NAMES as readonly string[]).includes(p));
+      if (positionals.length === 0 || unknown.length > 0) throw new Error(`run: jobs must be among ${JOB_NAMES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+      const config = loadConfig({ ...sources, overrides: { ...sources.overrides, jobs: positionals as JobName[] } });
+      const logger = createLogger(config.logLevel);
+      const running = await startJobsOnly(config, logger);
+      logger.info({ jobs: config.jobs }, `jobs running: ${config.jobs.join(', ')}`);
       onSignals(() => running.stop(), logger);
       return;
     }

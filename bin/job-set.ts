@@ -1,14 +1,21 @@
-/** Starts the background jobs of the platform: landing, features, aggregation, simulator, job status. */
+/**
+ * Starts the background jobs a process runs, by name (config.jobs): simulator, cdc, landing,
+ * features, aggregation; and the job-status reporter over them. Stops producers before consumers.
+ */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { startLandingJobs } from '../jobs/landing/index.ts';
 import { startFeatureJob } from '../jobs/features/realtime-features.ts';
 import { startAggregationJob, AggregationConfigSchema } from '../jobs/aggregation/index.ts';
 import { createSimulator } from '../jobs/simulator/index.ts';
-import { startJobStatusReporter } from '../jobs/support/job-status.ts';
+import { startCdcJob } from '../jobs/cdc/index.ts';
+import { startJobStatusReporter, type JobStatusSource } from '../jobs/support/job-status.ts';
+import type { ChangeSource } from '../connectors/contracts/change-source.ts';
+import { debeziumTopicSourceFactory } from '../connectors/debezium/index.ts';
 import { validateConfig } from '../schema/config-validation.ts';
-import type { PlatformConfig } from './config.ts';
-import type { PlatformConnectors } from './connectors.ts';
+import { PlatformError } from '../schema/errors.ts';
+import type { JobName, PlatformConfig } from './config.ts';
+import { connectorRegistry, type PlatformConnectors } from './connectors.ts';
 
 export function windowSizes(config: Readonly<PlatformConfig>): number[] {
   return [...validateConfig(AggregationConfigSchema, config.aggregation, 'aggregation').windowMinutes];
@@ -18,30 +25,78 @@ export interface RunningJobs {
   stop(): Promise<void>;
 }
 
-export async function startJobs(config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger, metrics: Registry): Promise<RunningJobs> {
+interface Started {
+  readonly sources: JobStatusSource[];
+  readonly stop: () => Promise<void>;
+  /** Producers stop first so consumers can drain what was produced. */
+  readonly producer: boolean;
+}
+
+const running = (name: string, stats: () => { processed: number; deadLettered: number }): JobStatusSource => ({ name, state: () => 'running', stats });
+
+async function startOne(name: JobName, config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger, metrics: Registry): Promise<Started> {
   const deps = { log: c.eventLog, logger, metrics };
-  const landing = await startLandingJobs({ ...deps, warehouse: c.warehouse });
-  const features = await startFeatureJob({ ...deps, onlineStore: c.onlineStore });
-  const aggregation = await startAggregationJob({ ...deps, warehouse: c.warehouse, pubsub: c.pubSub, config: config.aggregation });
-  const { enabled, ...simConfig } = config.simulator;
-  const simulator = enabled ? createSimulator({ ...deps, ...simConfig }) : null;
-  await simulator?.start();
-  const status = startJobStatusReporter({
-    warehouse: c.warehouse,
-    intervalMs: 2000,
-    logger,
-    sources: [
-      ...landing.jobs.map((j) => ({ name: j.name, state: () => 'running' as const, stats: () => j.stats })),
-      { name: 'features-realtime', state: () => 'running' as const, stats: () => features.stats },
-      { name: 'aggregation', state: () => 'running' as const, stats: () => aggregation.stats },
-      ...(simulator ? [{ name: 'simulator', state: () => (simulator.stats().running ? 'running' as const : 'stopped' as const), stats: () => ({ processed: simulator.stats().published, deadLettered: 0 }) }] : []),
-    ],
-  });
+  switch (name) {
+    case 'simulator': {
+      const sim = createSimulator({ ...deps, ...config.simulator });
+      await sim.start();
+      return {
+        producer: true,
+        stop: () => sim.stop(),
+        sources: [{ name: 'simulator', state: () => (sim.stats().running ? 'running' : 'stopped'), stats: () => ({ processed: sim.stats().published, deadLettered: 0 }) }],
+      };
+    }
+    case 'cdc': {
+      const raw = config.cdc.changeSource;
+      if (!raw) throw new PlatformError('CONFIG_INVALID', 'invalid config at cdc.changeSource: the cdc job needs a change source', { path: 'cdc.changeSource' });
+      // the Debezium-topics source reads through this process's EventLog
+      const registry = connectorRegistry().register(debeziumTopicSourceFactory({ eventLog: c.eventLog }));
+      const source = registry.create<ChangeSource>('changeSource', raw, { logger: logger.child({ connector: 'changeSource' }), metrics }, 'cdc.changeSource');
+      const job = await startCdcJob({ ...deps, source, topicPrefix: config.cdc.topicPrefix });
+      return {
+        producer: true,
+        stop: async () => {
+          await job.stop();
+          await source.close();
+        },
+        sources: [running('cdc', () => ({ processed: job.stats.changes, deadLettered: job.stats.deadLettered }))],
+      };
+    }
+    case 'landing': {
+      const landing = await startLandingJobs({ ...deps, warehouse: c.warehouse });
+      return { producer: false, stop: () => landing.stop(), sources: landing.jobs.map((j) => running(j.name, () => j.stats)) };
+    }
+    case 'features': {
+      const job = await startFeatureJob({ ...deps, onlineStore: c.onlineStore });
+      return { producer: false, stop: () => job.stop(), sources: [running(job.name, () => job.stats)] };
+    }
+    case 'aggregation': {
+      const job = await startAggregationJob({ ...deps, warehouse: c.warehouse, pubsub: c.pubSub, config: config.aggregation });
+      return { producer: false, stop: () => job.stop(), sources: [running(job.name, () => job.stats)] };
+    }
+  }
+}
+
+export async function startJobs(config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger, metrics: Registry): Promise<RunningJobs> {
+  const started: Started[] = [];
+  const stopAll = async (): Promise<void> => {
+    // producers first, then consumers (each finishes and commits its batch)
+    await Promise.all(started.filter((s) => s.producer).map((s) => s.stop()));
+    await Promise.all(started.filter((s) => !s.producer).map((s) => s.stop()));
+  };
+  try {
+    // consumers before producers, so nothing produced at start waits for its consumer
+    const order = [...config.jobs].sort((a, b) => Number(a === 'simulator' || a === 'cdc') - Number(b === 'simulator' || b === 'cdc'));
+    for (const name of order) started.push(await startOne(name, config, c, logger, metrics));
+  } catch (e) {
+    await stopAll().catch(() => undefined);
+    throw e;
+  }
+  if (started.length === 0) return { stop: async () => undefined };
+  const status = startJobStatusReporter({ warehouse: c.warehouse, intervalMs: config.jobStatusIntervalMs, logger, sources: started.flatMap((s) => s.sources) });
   return {
     stop: async () => {
-      // producers first, then consumers (each finishes and commits its batch), then the last status
-      await simulator?.stop();
-      await Promise.all([landing.stop(), features.stop(), aggregation.stop()]);
+      await stopAll();
       await status.stop();
     },
   };

@@ -99,6 +99,21 @@ export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name
   }
 }
 
+/** Only the configured jobs and the connectors they need (no subgraphs, no gateway): `gofuture run`. */
+export async function startJobsOnly(config: Readonly<PlatformConfig>, logger: Logger): Promise<{ stop(): Promise<void> }> {
+  const undo: (() => Promise<void>)[] = [];
+  try {
+    const connectors = await startConnectors(config, logger, defaultRegistry, undo);
+    const jobs = await startJobs(config, connectors, logger, defaultRegistry);
+    undo.push(() => jobs.stop());
+    let stopped: Promise<void> | null = null;
+    return { stop: () => (stopped ??= unwind(undo, logger).then(() => logger.info('jobs stopped'))) };
+  } catch (e) {
+    await unwind(undo, logger).catch(() => undefined);
+    throw e;
+  }
+}
+
 /** Composes the supergraph from the subgraphs at the configured ports and writes it to `out`. */
 export async function writeSupergraph(config: Readonly<PlatformConfig>, out: string, _logger: Logger): Promise<void> {
   const subgraphs = SUBGRAPH_NAMES.map((name) => ({ name, url: `http://${config.host}:${config.subgraphs[name]}/graphql` }));

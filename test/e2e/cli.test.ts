@@ -45,7 +45,7 @@ describe('gofuture CLI', () => {
     await writeFile(configFile, JSON.stringify({
       dataDir: path.join(dir, 'data'),
       subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
-      simulator: { enabled: true, seed: 3, speed: 30, tickMs: 200, ratePerSecond: 0.5, driversPerRegion: 3 },
+      simulator: { seed: 3, speed: 30, tickMs: 200, ratePerSecond: 0.5, driversPerRegion: 3 },
     }));
   });
 

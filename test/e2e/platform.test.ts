@@ -65,7 +65,7 @@ describe('embedded platform end to end', () => {
           warehouse: { kind: 'duckdb', path: path.join(dir, 'warehouse.duckdb') },
         },
         // one real second = one simulated minute, so 5-minute windows close every 5 s
-        simulator: { enabled: true, seed: 7, speed: 60, tickMs: 200, ratePerSecond: 0.5, driversPerRegion: 4, lateShare: 0.02, maxLatenessMs: 5000 },
+        simulator: { seed: 7, speed: 60, tickMs: 200, ratePerSecond: 0.5, driversPerRegion: 4, lateShare: 0.02, maxLatenessMs: 5000 },
         aggregation: { allowedLatenessMs: 10_000 },
       },
     });
