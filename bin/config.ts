@@ -64,7 +64,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     models: { registry: 'models/registry.json' },
     jobs: ['simulator', 'landing', 'features', 'aggregation'],
     // a newcomer sees several bookings a second at once
-    simulator: { ratePerSecond: 2 },
+    simulator: { ratePerSecond: 2, backfillMinutes: 15 },
     aggregation: {},
   };
   if (profile === 'embedded') {

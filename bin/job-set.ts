@@ -13,6 +13,7 @@ import { startJobStatusReporter, type JobStatusSource } from '../jobs/support/jo
 import type { ChangeSource } from '../connectors/contracts/change-source.ts';
 import { debeziumTopicSourceFactory } from '../connectors/debezium/index.ts';
 import { validateConfig } from '../schema/config-validation.ts';
+import { TOPICS } from '../schema/events/topics.ts';
 import { PlatformError } from '../schema/errors.ts';
 import type { JobName, PlatformConfig } from './config.ts';
 import { connectorRegistry, type PlatformConnectors } from './connectors.ts';
@@ -32,13 +33,31 @@ interface Started {
   readonly producer: boolean;
 }
 
+async function isEmpty(log: PlatformConnectors['eventLog']): Promise<boolean> {
+  try {
+    const end = await log.endOffsets(TOPICS.booking.name);
+    return Object.values(end).every((o) => o === '0');
+  } catch {
+    return true; // topic not created yet
+  }
+}
+
 const running = (name: string, stats: () => { processed: number; deadLettered: number }): JobStatusSource => ({ name, state: () => 'running', stats });
 
 async function startOne(name: JobName, config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger, metrics: Registry): Promise<Started> {
   const deps = { log: c.eventLog, logger, metrics };
   switch (name) {
     case 'simulator': {
-      const sim = createSimulator({ ...deps, ...config.simulator });
+      // `backfillMinutes`: on an empty event log, first simulate that much history at full speed, so a
+      // newcomer sees completed trips, payments and closed windows at once; then run live.
+      const { backfillMinutes, ...simConfig } = config.simulator;
+      const backfillMs = typeof backfillMinutes === 'number' && backfillMinutes > 0 ? backfillMinutes * 60_000 : 0;
+      const fresh = backfillMs > 0 && (await isEmpty(c.eventLog));
+      const sim = createSimulator({ ...deps, ...simConfig, ...(fresh ? { startTime: Date.now() - backfillMs } : {}) });
+      if (fresh) {
+        await sim.runFor(backfillMs);
+        logger.info({ minutes: backfillMinutes, events: sim.stats().published }, 'simulator backfilled history');
+      }
       await sim.start();
       return {
         producer: true,

@@ -21,7 +21,6 @@ export const TOPICS = {
   saga: { name: 'booking-saga', partitions: 6, keyField: 'booking_id', retentionMs: 7 * DAY, compression: 'none' },
   /** Records no consumer could process, with the reason in headers. Keyed by the source topic. */
   deadLetter: { name: 'dead-letter', partitions: 3, keyField: 'source_topic', retentionMs: 30 * DAY, compression: 'none' },
-  /** Debezium-compatible change events produced by the CDC job (one topic per captured table is the Debezium norm; we prefix). */
 } as const satisfies Record<string, TopicSpec>;
 
 export const DOMAIN_TOPICS: readonly TopicSpec[] = [TOPICS.booking, TOPICS.driver, TOPICS.payment, TOPICS.pricing, TOPICS.saga];
