@@ -35,7 +35,7 @@ async function tripCount(url: string): Promise<number> {
   return r.body.data?.trips.totalCount ?? -1;
 }
 
-describe('gofuture CLI', () => {
+void describe('gofuture CLI', () => {
   let dir: string;
   let configFile: string;
 
@@ -53,7 +53,7 @@ describe('gofuture CLI', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('stops cleanly on SIGINT and loses no committed trip across a restart', async () => {
+  void it('stops cleanly on SIGINT and loses no committed trip across a restart', async () => {
     const first = await startCli(configFile);
     const before = await eventually('trips landed', 20_000, async () => {
       const n = await tripCount(first.url);
@@ -74,7 +74,7 @@ describe('gofuture CLI', () => {
     }
   });
 
-  it('refuses a bad config value with one message naming the key', async () => {
+  void it('refuses a bad config value with one message naming the key', async () => {
     const bad = path.join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ connectors: { warehouse: { kind: 'duckdb', path: 42 } } }));
     const child = spawn(process.execPath, [CLI, 'start', '--config', bad], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -87,7 +87,7 @@ describe('gofuture CLI', () => {
     assert.equal(err.trim().split('\n').length, 1, err);
   });
 
-  it('refuses an unknown connector kind naming the key', async () => {
+  void it('refuses an unknown connector kind naming the key', async () => {
     const bad = path.join(dir, 'bad-kind.json');
     await writeFile(bad, JSON.stringify({ connectors: { onlineStore: { kind: 'memcached' } } }));
     const child = spawn(process.execPath, [CLI, 'start', '--config', bad], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -44,7 +44,7 @@ function tally(events: readonly DomainEvent[]): Map<string, Expected> {
   return out;
 }
 
-describe('embedded platform end to end', () => {
+void describe('embedded platform end to end', () => {
   let dir: string;
   let platform: RunningPlatform;
   let tap: ConsumerHandle;
@@ -89,7 +89,7 @@ describe('embedded platform end to end', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('answers a trips query through the gateway within 10 s of start', async () => {
+  void it('answers a trips query through the gateway within 10 s of start', async () => {
     const res = await eventually('trips through the gateway', Math.max(1000, 10_000 - (Date.now() - startedAt)), async () => {
       const r = await gql<{ trips: { totalCount: number; edges: { node: { id: string; status: string; region: { name: string } } }[] } }>(
         platform.gatewayUrl,
@@ -103,7 +103,7 @@ describe('embedded platform end to end', () => {
     for (const e of res.body.data!.trips.edges) assert.ok(e.node.region.name.length > 0);
   });
 
-  it('joins across subgraphs: trips with their payments and driver features', async () => {
+  void it('joins across subgraphs: trips with their payments and driver features', async () => {
     const r = await eventually('a completed trip with a payment', 20_000, async () => {
       const q = await gql<{ trips: { edges: { node: { id: string; fare: number | null; payments: { amount: number; fraud: { riskLevel: string } }[]; driver: { id: string } | null } }[] } }>(
         platform.gatewayUrl,
@@ -118,7 +118,7 @@ describe('embedded platform end to end', () => {
     assert.ok(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'MINIMAL'].includes(r.payments[0]!.fraud.riskLevel));
   });
 
-  it('delivers region aggregates over a gateway subscription equal to an independent tally of the events', async () => {
+  void it('delivers region aggregates over a gateway subscription equal to an independent tally of the events', async () => {
     const sub = subscribe(
       platform.gatewayUrl,
       'subscription($r: ID, $w: Int) { regionAggregates(regionId: $r, windowMinutes: $w) { regionId windowMinutes windowStart windowEnd tripCount completedCount cancelledCount cancellationRate averagePrice revenue isFinal } }',
@@ -157,7 +157,7 @@ describe('embedded platform end to end', () => {
     }
   });
 
-  it('answers bad requests with spec errors and codes, and keeps serving', async () => {
+  void it('answers bad requests with spec errors and codes, and keeps serving', async () => {
     const parse = await gql(platform.gatewayUrl, '{ trips(first: 1) { edges { node { id } }');
     assert.equal(parse.body.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
     const unknown = await gql(platform.gatewayUrl, '{ trips(first: 1) { nope } }');
@@ -170,7 +170,7 @@ describe('embedded platform end to end', () => {
     assert.ok(ok.body.data!.regions.length >= 8);
   });
 
-  it('serves predictions from the ONNX models through the gateway', async () => {
+  void it('serves predictions from the ONNX models through the gateway', async () => {
     const r = await gql<{ predictSurge: { multiplier: number } }>(
       platform.gatewayUrl,
       'mutation { predictSurge(input: { regionId: "msk-center", demand: 120, supply: 20, weather: SNOW }) { multiplier } }',
