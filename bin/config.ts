@@ -55,7 +55,7 @@ export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 
 type Json = Record<string, unknown>;
 
-export function profileDefaults(profile: 'embedded' | 'services', dataDir: string): Json {
+export function profileDefaults(profile: 'embedded' | 'services', dataDir: string, env: NodeJS.ProcessEnv = process.env): Json {
   const common = {
     profile,
     dataDir,
@@ -79,7 +79,6 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
       },
     };
   }
-  const env = process.env;
   return {
     ...common,
     connectors: {
@@ -104,12 +103,17 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep merge of plain objects; arrays and scalars of `over` replace. */
+/**
+ * Deep merge of plain objects; arrays and scalars of `over` replace. An object naming another
+ * `kind` than the one it overrides (a connector switched to another implementation) replaces it
+ * whole: the other implementation's keys mean nothing to it.
+ */
 export function merge(base: Json, over: Json): Json {
   const out: Json = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    out[k] = isObject(b) && isObject(v) ? merge(b, v) : v;
+    const otherKind = isObject(b) && isObject(v) && 'kind' in v && v.kind !== b.kind;
+    out[k] = isObject(b) && isObject(v) && !otherKind ? merge(b, v) : v;
   }
   return out;
 }
@@ -139,7 +143,7 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<PlatformConfig
     throw new PlatformError('CONFIG_INVALID', `invalid config at profile: expected "embedded" or "services", got "${profileRaw}"`, { path: 'profile' });
   }
   const dataDir = (sources.overrides?.dataDir as string | undefined) ?? env.GOFUTURE_DATA_DIR ?? (fileJson.dataDir as string | undefined) ?? 'data';
-  let raw = merge(profileDefaults(profileRaw, dataDir), fileJson);
+  let raw = merge(profileDefaults(profileRaw, dataDir, env), fileJson);
   const envOver: Json = {};
   if (env.PORT !== undefined) envOver.gateway = { port: Number(env.PORT) };
   if (env.LOG_LEVEL) envOver.logLevel = env.LOG_LEVEL;

@@ -6,6 +6,9 @@ import type { Connector } from './connector.ts';
 
 export type FeatureValue = number | string | null;
 
+/** Entity names every implementation accepts (a Redis key segment); anything else is BAD_USER_INPUT. */
+export const ENTITY_NAME = /^[A-Za-z0-9_-]+$/;
+
 export interface FeatureWrite {
   readonly entity: string;
   readonly id: string;

@@ -8,6 +8,7 @@ import { validateConfig } from '../../schema/config-validation.ts';
 import { PlatformError } from '../../schema/errors.ts';
 import type { ConnectorContext, HealthReport } from '../contracts/connector.ts';
 import type { FeatureRecord, FeatureValue, FeatureWrite, OnlineStore } from '../contracts/online-store.ts';
+import { ENTITY_NAME } from '../contracts/online-store.ts';
 import { counter, gauge } from '../support/metrics.ts';
 
 export const memoryOnlineStoreConfigSchema = z.object({
@@ -74,6 +75,7 @@ export class MemoryOnlineStore implements OnlineStore {
     this.#check();
     const now = Date.now();
     for (const w of writes) {
+      if (!ENTITY_NAME.test(w.entity)) throw new PlatformError('BAD_USER_INPUT', `entity ${JSON.stringify(w.entity)} must match ${ENTITY_NAME}`, { entity: w.entity });
       if (!(w.ttlMs > 0)) throw new PlatformError('BAD_USER_INPUT', `put ${w.entity}/${w.id}: ttlMs must be positive`, { entity: w.entity, id: w.id });
     }
     for (const w of writes) {

@@ -2,7 +2,7 @@
  * Pure state of the real-time features: sparse event-time bucket counts kept in the OnlineStore.
  *
  * Where the state lives: for every entity (driver, rider, region) a second OnlineStore vector under
- * the entity `_state:<entity>` with the same id holds one field per (source, topic, partition), e.g.
+ * the entity `_state_<entity>` with the same id holds one field per (source, topic, partition), e.g.
  * `trips@booking-events#3`, whose value is compact JSON `{"o":"<next offset>","t":<newest event
  * time>,"b":{"<bucket index>":[count,sum]}}`. The value vector (entity `driver`, ...) holds exactly
  * the feature names of schema/features.ts.
@@ -53,7 +53,7 @@ export const FEATURE_SPECS: readonly FeatureSpec[] = FEATURES.map((f) => {
 
 export const FEATURE_ENTITIES: readonly FeatureEntity[] = ['driver', 'rider', 'region'];
 
-export const stateEntity = (entity: FeatureEntity): string => `_state:${entity}`;
+export const stateEntity = (entity: FeatureEntity): string => `_state_${entity}`;
 
 const specsOf = (entity: FeatureEntity): FeatureSpec[] => FEATURE_SPECS.filter((s) => s.entity === entity);
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { OnlineStore } from '../../connectors/contracts/online-store.ts';
-import { uniqueName, waitFor } from './helpers.ts';
+import { uniqueName, waitFor, withCode } from './helpers.ts';
 
 export function onlineStoreConformance(name: string, make: () => Promise<OnlineStore>): void {
   void describe(`OnlineStore conformance: ${name}`, () => {
@@ -19,6 +19,11 @@ export function onlineStoreConformance(name: string, make: () => Promise<OnlineS
       await store.start();
       assert.equal((await store.health()).ok, true);
       assert.equal(store.capability, 'onlineStore');
+    });
+
+    void it('refuses an entity name outside [A-Za-z0-9_-] with BAD_USER_INPUT, writing nothing', async () => {
+      await assert.rejects(store.put([{ entity: 'a:b', id: '1', values: { x: 1 }, ttlMs: 60_000 }]), withCode('BAD_USER_INPUT'));
+      await assert.rejects(store.put([{ entity: '', id: '1', values: { x: 1 }, ttlMs: 60_000 }]), withCode('BAD_USER_INPUT'));
     });
 
     void it('returns vectors in the order asked, null where missing', async () => {
