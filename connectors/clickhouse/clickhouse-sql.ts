@@ -11,7 +11,7 @@
 import { PlatformError } from '../../schema/errors.ts';
 import type { ColumnSpec, ColumnType, TableContract } from '../../schema/tables/warehouse-tables.ts';
 import type { SqlParams } from '../contracts/warehouse.ts';
-import { paramValue, splitPlaceholders } from '../support/sql-params.ts';
+import { renderPlaceholders } from '../support/sql-params.ts';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -61,20 +61,7 @@ export function literal(v: unknown, param: string): string {
 
 /** Replaces every `{name}` placeholder (outside literals and comments) by the escaped literal of its value. */
 export function bindPlaceholders(sql: string, params: SqlParams | undefined): string {
-  let out = '';
-  for (const piece of splitPlaceholders(sql)) {
-    if ('text' in piece) {
-      out += piece.text;
-      continue;
-    }
-    const v = paramValue(params, piece.param);
-    if (Array.isArray(v)) {
-      out += v.length === 0 ? 'NULL' : v.map((x: unknown) => literal(x, piece.param)).join(', ');
-    } else {
-      out += literal(v, piece.param);
-    }
-  }
-  return out;
+  return renderPlaceholders(sql, params, (v, param) => literal(v, param));
 }
 
 /** True when the statement returns rows (so it is sent with `FORMAT JSON`). */

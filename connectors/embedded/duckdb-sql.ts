@@ -6,7 +6,7 @@ import { DuckDBDateValue, DuckDBDecimalValue, type DuckDBValue } from '@duckdb/n
 import { PlatformError } from '../../schema/errors.ts';
 import type { ColumnSpec, ColumnType, TableContract } from '../../schema/tables/warehouse-tables.ts';
 import type { SqlParams, SqlScalar } from '../contracts/warehouse.ts';
-import { paramValue, splitPlaceholders } from '../support/sql-params.ts';
+import { renderPlaceholders } from '../support/sql-params.ts';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -93,19 +93,7 @@ export function bindPlaceholders(sql: string, params: SqlParams | undefined): Bo
     values[name] = v;
     return `$${name}`;
   };
-  let out = '';
-  for (const piece of splitPlaceholders(sql)) {
-    if ('text' in piece) {
-      out += piece.text;
-      continue;
-    }
-    const v = paramValue(params, piece.param);
-    if (Array.isArray(v)) {
-      out += v.length === 0 ? 'NULL' : v.map((x) => next(x as string | number)).join(', ');
-    } else {
-      out += next(v as SqlScalar);
-    }
-  }
+  const out = renderPlaceholders(sql, params, (v) => next(v));
   return { sql: out, values };
 }
 

@@ -4,7 +4,7 @@
  * typed escaping).
  */
 import { PlatformError } from '../../schema/errors.ts';
-import type { SqlParams, SqlValue } from '../contracts/warehouse.ts';
+import type { SqlParams, SqlScalar, SqlValue } from '../contracts/warehouse.ts';
 
 export type SqlPiece = { readonly text: string } | { readonly param: string };
 
@@ -85,4 +85,23 @@ export function paramValue(params: SqlParams | undefined, name: string): SqlValu
     throw new PlatformError('SQL_PARAM_INVALID', `SQL parameter {${name}} has unbindable type ${typeof v}`, { param: name });
   }
   return v;
+}
+
+/**
+ * Rewrites every `{name}` placeholder with `render(value)`: a scalar once; an array as its elements
+ * rendered and joined by ', ' (for `IN ({ids})`); an empty array as NULL, so `x IN ({ids})` matches
+ * nothing. Each Warehouse supplies `render` (a prepared-parameter name, or an escaped literal).
+ */
+export function renderPlaceholders(sql: string, params: SqlParams | undefined, render: (value: SqlScalar, param: string) => string): string {
+  let out = '';
+  for (const piece of splitPlaceholders(sql)) {
+    if ('text' in piece) {
+      out += piece.text;
+      continue;
+    }
+    const v = paramValue(params, piece.param);
+    if (Array.isArray(v)) out += v.length === 0 ? 'NULL' : v.map((x) => render(x as string | number, piece.param)).join(', ');
+    else out += render(v as SqlScalar, piece.param);
+  }
+  return out;
 }
