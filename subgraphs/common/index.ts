@@ -3,7 +3,7 @@ export { createSubgraphServer, type RequestInfo, type SubgraphResolvers, type Su
 export { loadSubgraphTypeDefs, subgraphSdlPath } from './schema-file.ts';
 export { createLoader, createGroupLoader, type LoaderOptions } from './loaders.ts';
 export { encodeCursor, decodeCursor, encodeKeysetCursor, decodeKeysetCursor, type CursorKind, type CursorPart, type KeysetPosition } from './cursor.ts';
-export { keysetPage, keysetCondition, toConnection, type Connection, type KeysetPage } from './pagination.ts';
+export { keysetPage, keysetCondition, keysetQuery, countWhere, toConnection, type Connection, type KeysetPage, type KeysetTable } from './pagination.ts';
 export { pageSize, timeRange, optionalRange, intInRange, type PageSizeLimits, type TimeRange, type TimeRangeRules } from './validation.ts';
 export { SqlConditions, enumToDb, dbToEnum, num, numOrNull, str, strOrNull } from './sql.ts';
 export { DateTimeScalar, dateToEpochMs } from './scalars.ts';

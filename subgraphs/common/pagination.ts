@@ -2,7 +2,8 @@
  * Keyset pagination in `time DESC, id DESC` order: the page arguments (`first`, `after`), the SQL
  * condition for "after this cursor", and the Relay-style connection built from `limit + 1` rows.
  */
-import type { SqlParams } from '../../connectors/contracts/warehouse.ts';
+import type { Row, SqlParams, Warehouse } from '../../connectors/contracts/warehouse.ts';
+import { num, type SqlConditions } from './sql.ts';
 import { decodeKeysetCursor, encodeKeysetCursor, type KeysetPosition } from './cursor.ts';
 import { pageSize, type PageSizeLimits } from './validation.ts';
 
@@ -39,4 +40,32 @@ export function toConnection<T>(rows: readonly T[], limit: number, positionOf: (
   const page = rows.slice(0, limit);
   const edges = page.map((node) => ({ cursor: encodeKeysetCursor(positionOf(node)), node }));
   return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null } };
+}
+
+/** A table read newest first by (timeColumn DESC, idColumn DESC), in keyset pages. */
+export interface KeysetTable<T> {
+  readonly table: string;
+  readonly columns: string;
+  readonly timeColumn: string;
+  readonly idColumn: string;
+  readonly toNode: (row: Row) => T;
+}
+
+/** One page (limit + 1 rows, so the caller knows whether there is a next one) of `t` under `conds`. */
+export async function keysetQuery<T>(wh: Warehouse, t: KeysetTable<T>, conds: SqlConditions, page: KeysetPage): Promise<T[]> {
+  if (page.after) {
+    const k = keysetCondition(t.timeColumn, t.idColumn, page.after);
+    conds.add(k.sql, k.params);
+  }
+  const rows = await wh.query(
+    `SELECT ${t.columns} FROM ${t.table}${conds.where()} ORDER BY ${t.timeColumn} DESC, ${t.idColumn} DESC LIMIT {limit}`,
+    conds.params({ limit: page.limit + 1 }),
+  );
+  return rows.map(t.toNode);
+}
+
+/** count() of `table` under `conds`. */
+export async function countWhere(wh: Warehouse, table: string, conds: SqlConditions): Promise<number> {
+  const [row] = await wh.query(`SELECT count() AS n FROM ${table}${conds.where()}`, conds.params());
+  return num(row?.['n']);
 }

@@ -5,7 +5,7 @@
  */
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
 import type { RiskLevel } from '../../schema/fraud-rules.ts';
-import { SqlConditions, enumToDb, keysetCondition, num, str, type KeysetPage, type TimeRange } from '../common/index.ts';
+import { SqlConditions, countWhere, enumToDb, keysetQuery, num, str, type KeysetPage, type TimeRange } from '../common/index.ts';
 import { PAYMENT_COLUMNS, toPayment, type PaymentMethod, type PaymentNode, type PaymentStatus } from './rows.ts';
 
 export interface PaymentFilterArgs {
@@ -29,24 +29,14 @@ export function paymentConditions(f: PaymentFilterArgs): SqlConditions {
     .addIf(f.to, 'initiated_at < {to}', 'to');
 }
 
-/** One page (limit + 1 rows) in initiated_at DESC, payment_id DESC order. */
-export async function paymentPage(wh: Warehouse, f: PaymentFilterArgs, page: KeysetPage): Promise<PaymentNode[]> {
-  const conds = paymentConditions(f);
-  if (page.after) {
-    const k = keysetCondition('initiated_at', 'payment_id', page.after);
-    conds.add(k.sql, k.params);
-  }
-  const rows = await wh.query(
-    `SELECT ${PAYMENT_COLUMNS} FROM payments${conds.where()} ORDER BY initiated_at DESC, payment_id DESC LIMIT {limit}`,
-    conds.params({ limit: page.limit + 1 }),
-  );
-  return rows.map(toPayment);
+const KEYSET = { table: 'payments', columns: PAYMENT_COLUMNS, timeColumn: 'initiated_at', idColumn: 'payment_id', toNode: toPayment } as const;
+
+export function paymentPage(wh: Warehouse, f: PaymentFilterArgs, page: KeysetPage): Promise<PaymentNode[]> {
+  return keysetQuery(wh, KEYSET, paymentConditions(f), page);
 }
 
-export async function paymentCount(wh: Warehouse, f: PaymentFilterArgs): Promise<number> {
-  const conds = paymentConditions(f);
-  const [row] = await wh.query(`SELECT count() AS n FROM payments${conds.where()}`, conds.params());
-  return num(row?.['n']);
+export function paymentCount(wh: Warehouse, f: PaymentFilterArgs): Promise<number> {
+  return countWhere(wh, 'payments', paymentConditions(f));
 }
 
 export async function paymentsByIds(wh: Warehouse, ids: readonly string[]): Promise<PaymentNode[]> {

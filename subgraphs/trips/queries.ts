@@ -3,7 +3,7 @@
  * (runs unchanged on DuckDB and ClickHouse 18.16): `{name}` parameters, no engine functions, no JOIN.
  */
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
-import { SqlConditions, enumToDb, keysetCondition, num, str, type KeysetPage, type TimeRange } from '../common/index.ts';
+import { SqlConditions, countWhere, enumToDb, keysetQuery, num, str, type KeysetPage, type TimeRange } from '../common/index.ts';
 import {
   TRIP_COLUMNS, toDriver, toDriverRatingStats, toDriverTripStats, toRiderStats, toTrip,
   type DriverRatingStats, type DriverRecord, type DriverTripStats, type RiderStats, type TripNode, type TripStatus,
@@ -31,24 +31,14 @@ export function tripConditions(f: TripFilterArgs): SqlConditions {
     .addIf(f.riderId, 'rider_id = {riderId}', 'riderId');
 }
 
-/** One page (limit + 1 rows) in requested_at DESC, trip_id DESC order. */
-export async function tripPage(wh: Warehouse, f: TripFilterArgs, page: KeysetPage): Promise<TripNode[]> {
-  const conds = tripConditions(f);
-  if (page.after) {
-    const k = keysetCondition('requested_at', 'trip_id', page.after);
-    conds.add(k.sql, k.params);
-  }
-  const rows = await wh.query(
-    `SELECT ${TRIP_COLUMNS} FROM trips${conds.where()} ORDER BY requested_at DESC, trip_id DESC LIMIT {limit}`,
-    conds.params({ limit: page.limit + 1 }),
-  );
-  return rows.map(toTrip);
+const KEYSET = { table: 'trips', columns: TRIP_COLUMNS, timeColumn: 'requested_at', idColumn: 'trip_id', toNode: toTrip } as const;
+
+export function tripPage(wh: Warehouse, f: TripFilterArgs, page: KeysetPage): Promise<TripNode[]> {
+  return keysetQuery(wh, KEYSET, tripConditions(f), page);
 }
 
-export async function tripCount(wh: Warehouse, f: TripFilterArgs): Promise<number> {
-  const conds = tripConditions(f);
-  const [row] = await wh.query(`SELECT count() AS n FROM trips${conds.where()}`, conds.params());
-  return num(row?.['n']);
+export function tripCount(wh: Warehouse, f: TripFilterArgs): Promise<number> {
+  return countWhere(wh, 'trips', tripConditions(f));
 }
 
 export async function tripsByIds(wh: Warehouse, ids: readonly string[]): Promise<TripNode[]> {
