@@ -27,6 +27,7 @@ import { DEAD_LETTER_HEADERS, DOMAIN_TOPICS, TOPICS } from '../../schema/events/
 import { capturedTables } from '../../schema/sources/source-tables.ts';
 import { uniqueName, waitFor } from '../conformance/helpers.ts';
 import { dropCdcFixtures, PG_URL, pgExec, requirePostgres } from './support/postgres.ts';
+import { readTopic } from './support/platform-kafka.ts';
 
 const logger = pino({ level: 'silent' });
 const SERVICES = ['booking', 'driver', 'payment', 'pricing', 'fraud'];
@@ -43,22 +44,8 @@ async function simulate(minutes: number, seed: number): Promise<DomainEvent[]> {
   return events;
 }
 
-async function readAll(log: EventLog, topic: string): Promise<LogRecord[]> {
-  const out: LogRecord[] = [];
-  for (const [p, end] of Object.entries(await log.endOffsets(topic))) {
-    let from = 0n;
-    while (from < BigInt(end)) {
-      const rs = await log.read(topic, Number(p), from.toString(), 5000);
-      if (rs.length === 0) break;
-      out.push(...rs);
-      from = BigInt(rs[rs.length - 1]!.offset) + 1n;
-    }
-  }
-  return out;
-}
-
 async function domainRecords(log: EventLog): Promise<LogRecord[]> {
-  return (await Promise.all(DOMAIN_TOPICS.map((t) => readAll(log, t.name)))).flat();
+  return (await Promise.all(DOMAIN_TOPICS.map((t) => readTopic(log, t.name)))).flat();
 }
 
 function names(): { prefix: string; slot: string; publication: string; schemas: string[] } {
@@ -100,19 +87,19 @@ void describe('cdc job on PostgreSQL', () => {
         assert.deepEqual(JSON.parse(r.value), e);
       }
       // one transaction per writer batch: the 50 outbox rows and their row changes share a txId
-      const outboxChanges = (await readAll(log, `cdc.${n.prefix}booking.outbox`)).map((r) => {
+      const outboxChanges = (await readTopic(log, `cdc.${n.prefix}booking.outbox`)).map((r) => {
         const p = parseDebeziumEnvelope(r.value);
         assert.ok(p.ok);
         return p.envelope;
       });
-      const allOutbox = (await Promise.all(SERVICES.slice(0, 4).map((s) => readAll(log, `cdc.${n.prefix}${s}.outbox`).catch(() => [])))).flat();
+      const allOutbox = (await Promise.all(SERVICES.slice(0, 4).map((s) => readTopic(log, `cdc.${n.prefix}${s}.outbox`).catch(() => [])))).flat();
       const ops = allOutbox.map((r) => JSON.parse(r.value) as { op: string }).map((e) => e.op);
       assert.equal(ops.filter((op) => op === 'r').length, 100, 'the 100 events written before the slot: snapshot');
       assert.equal(ops.filter((op) => op === 'c').length, 300, 'the 300 written after: stream');
       const streamedTx = new Map<number, number>();
       for (const e of outboxChanges.filter((x) => x.op === 'c')) streamedTx.set(e.source.txId ?? -1, (streamedTx.get(e.source.txId ?? -1) ?? 0) + 1);
       assert.ok(streamedTx.size <= 6, `booking outbox rows of 300 events in at most 6 transactions, got ${streamedTx.size}`);
-      const bookingRows = await readAll(log, `cdc.${n.prefix}booking.bookings`);
+      const bookingRows = await readTopic(log, `cdc.${n.prefix}booking.bookings`);
       const sample = bookingRows.map((r) => parseDebeziumEnvelope(r.value)).find((p) => p.ok && p.envelope.op === 'c');
       assert.ok(sample?.ok);
       assert.ok(streamedTx.has(sample.envelope.source.txId ?? -2), 'row change and outbox row in the same transaction');
@@ -123,8 +110,8 @@ void describe('cdc job on PostgreSQL', () => {
 
       // an outbox row whose payload is not a domain event -> dead-letter EVENT_INVALID, nothing routed
       await pgExec(`INSERT INTO ${n.prefix}payment.outbox VALUES ('bad-1', 'Payment', 'p1', 'PaymentCompleted', 'payment-events', 'u1', '{"event_type":"PaymentCompleted"}', 1)`);
-      await waitFor('dead letter', async () => (await readAll(log, TOPICS.deadLetter.name)).length >= 1);
-      const [dl] = await readAll(log, TOPICS.deadLetter.name);
+      await waitFor('dead letter', async () => (await readTopic(log, TOPICS.deadLetter.name)).length >= 1);
+      const [dl] = await readTopic(log, TOPICS.deadLetter.name);
       assert.equal(dl?.headers[DEAD_LETTER_HEADERS.reasonCode], 'EVENT_INVALID');
       assert.equal(dl?.headers[DEAD_LETTER_HEADERS.sourceTopic], `cdc.${n.prefix}payment.outbox`);
       assert.match(dl?.headers[DEAD_LETTER_HEADERS.reason] ?? '', /bad-1/);
@@ -209,9 +196,9 @@ void describe('cdc job on PostgreSQL', () => {
       const log = createMemoryEventLog({ dir }, { logger, metrics: new Registry() });
       await log.start();
       const records = await domainRecords(log);
-      const deadLetters = await readAll(log, TOPICS.deadLetter.name);
+      const deadLetters = await readTopic(log, TOPICS.deadLetter.name);
       // change records: a change is its envelope without ts_ms (the time the job built it)
-      const changes = (await Promise.all(capturedTables(n.prefix).map((t) => readAll(log, `cdc.${t}`).catch(() => [])))).flat();
+      const changes = (await Promise.all(capturedTables(n.prefix).map((t) => readTopic(log, `cdc.${t}`).catch(() => [])))).flat();
       await log.close();
       assert.equal(deadLetters.length, 0, 'no change was undecodable');
       const perChange = new Map<string, number>();
