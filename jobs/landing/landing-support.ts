@@ -53,6 +53,30 @@ export function decodeVersion(version: number): { newestAt: number; bits: number
   return { newestAt: Math.floor(v / VERSION_FACT_SLOTS), bits: v % VERSION_FACT_SLOTS };
 }
 
+// ---- versions of latest-wins rows (drivers, ratings) ----
+
+/** Slots for the event-id tie-break under one millisecond (see `eventVersion`). */
+export const TIE_SLOTS = 1000;
+
+/** FNV-1a of the event id, in [0, TIE_SLOTS): a deterministic tie-break independent of arrival. */
+export function tieBreak(eventId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < eventId.length; i++) {
+    h ^= eventId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % TIE_SLOTS;
+}
+
+/**
+ * The version of a row that holds the latest event of its key: event time, then the event id's
+ * tie-break. Two different events of one key in the same millisecond resolve the same way in any
+ * arrival order (barring a 1-in-1000 hash tie); a duplicate (same event id) has the same version.
+ */
+export function eventVersion(occurredAt: number, eventId: string): number {
+  return occurredAt * TIE_SLOTS + tieBreak(eventId);
+}
+
 // ---- event time ----
 
 /** How far ahead of the wall clock an event's occurred_at may be (producer clock skew). */

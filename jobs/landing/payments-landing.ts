@@ -1,19 +1,20 @@
 /**
  * Lands payment-events as one PAYMENTS row per payment (group 'landing-payments'), scored at
- * PaymentInitiated with seed 001's fraud rules (payment-fold.ts).
+ * PaymentInitiated with seed 001's fraud rules (payment-fold.ts). The rows are a function of the
+ * set of events landed so far, whatever their arrival order, batching or duplication.
  *
- * Velocity (the user's payments in the 30 minutes of event time up to and including this one):
- * payment-events are keyed by user_id, so a user's payments are in one partition, in order. Each
- * partition keeps per-user windows in memory (velocity-window.ts). They survive restarts by being
- * rebuilt from the warehouse: a user whose window is not known complete back to t - 30 min is loaded
- * with the batch's read (`user_id IN {users} AND initiated_at >= t - 30 min`), in the same query as
- * the stored rows of the batch's payments. If a batch does not start at the offset where the
- * previous one ended (redelivery, a rebalance that gave the partition to someone else for a while),
- * the partition's windows are dropped and rebuilt the same way.
+ * Per batch (one partition): ONE query reads the stored rows of the batch's payments and every
+ * stored initiation of the users who initiate in the batch within 30 minutes either side; a second
+ * reads the pending facts (pending-payments.ts) of the batch's payments. Then:
+ * - velocity (the user's initiations in the 30 minutes of event time up to and including one) is
+ *   counted over the stored initiations plus the batch's, so it does not depend on which arrived
+ *   first; stored payments of those users whose score changes because an earlier initiation
+ *   arrived late are re-scored and rewritten;
+ * - a payment with no PaymentInitiated yet (completed before initiated) keeps its facts in the
+ *   pending table; its PAYMENTS row appears, complete, when the initiation lands.
  *
- * Dead letters: events from the future (EVENT_INVALID), events of a payment with no PaymentInitiated
- * (EVENT_INVALID: inconsistent, see payment-fold.ts) and rows the warehouse refuses
- * (WAREHOUSE_ROW_REJECTED).
+ * Dead letters: events from the future (EVENT_INVALID) and rows the warehouse refuses
+ * (WAREHOUSE_ROW_REJECTED). Arriving out of order is not a reason.
  */
 import type { LogRecord } from '../../connectors/contracts/event-log.ts';
 import type { Row, SqlValue, Warehouse } from '../../connectors/contracts/warehouse.ts';
@@ -23,54 +24,41 @@ import { findRegion } from '../../schema/regions.ts';
 import { PAYMENTS } from '../../schema/tables/warehouse-tables.ts';
 import type { DeadLetter } from '../support/dead-letter.ts';
 import { startEventJob, type EventJob, type ParsedRecord } from '../support/event-consumer.ts';
-import { eventTimeProblem, num, pushTo, rejectedRowLetters, str } from './landing-support.ts';
-import { isPaymentEvent, mergePayments, renderPaymentRow, VELOCITY_WINDOW_MS, type PaymentEvent, type PaymentInitiated } from './payment-fold.ts';
+import { decodeVersion, eventTimeProblem, num, pushTo, rejectedRowLetters, str } from './landing-support.ts';
+import {
+  isPaymentEvent, mergePayments, PAYMENT_FACT, paymentFactsFromRow, renderPaymentRow, UserTimelines, VELOCITY_WINDOW_MS,
+  type PaymentEvent, type PaymentInitiated,
+} from './payment-fold.ts';
+import { PAYMENT_PENDING, pendingRow, readPending } from './pending-payments.ts';
 import type { LandingJobOptions } from './trips-landing.ts';
-import { VelocityWindows } from './velocity-window.ts';
 
 export const PAYMENTS_LANDING = { name: 'landing-payments', groupId: 'landing-payments', topics: [TOPICS.payment.name] } as const;
 
-interface PartitionState {
-  /** The offset the next batch should start at. */
-  next: string;
-  readonly windows: VelocityWindows;
-}
-
 export interface PaymentsBatchResult {
   readonly rows: number;
+  /** Payments whose facts wait for their PaymentInitiated. */
+  readonly pending: number;
+  /** Stored payments re-scored because an earlier initiation of their user arrived later. */
+  readonly rescored: number;
   readonly unknownRegions: number;
   readonly skipped: number;
   readonly letters: DeadLetter[];
 }
 
-/** The PAYMENTS lander: keeps per-partition velocity windows between batches. */
+const FRAUD_COLUMNS = ['fraud_score', 'risk_level', 'fraud_reasons'] as const;
+
+/** The PAYMENTS lander (stateless between batches: everything it needs is in the warehouse). */
 export class PaymentsLander {
   readonly #warehouse: Warehouse;
   readonly #stage: string;
-  readonly #partitions = new Map<string, PartitionState>();
+  #tablesReady: Promise<void> | null = null;
 
   constructor(warehouse: Warehouse, stage = PAYMENTS_LANDING.name) {
     this.#warehouse = warehouse;
     this.#stage = stage;
   }
 
-  /** Users with an in-memory window, over all partitions. */
-  get windowedUsers(): number {
-    let n = 0;
-    for (const p of this.#partitions.values()) n += p.windows.size;
-    return n;
-  }
-
   async land(events: readonly ParsedRecord[], nowMs: number): Promise<PaymentsBatchResult> {
-    const first = events[0]?.record;
-    if (!first) return { rows: 0, unknownRegions: 0, skipped: 0, letters: [] };
-    const key = `${first.topic}#${first.partition}`;
-    let part = this.#partitions.get(key);
-    if (!part || part.next !== first.offset) {
-      part = { next: first.offset, windows: new VelocityWindows() };
-      this.#partitions.set(key, part);
-    }
-
     const letters: DeadLetter[] = [];
     const payments: PaymentEvent[] = [];
     const recordsByPayment = new Map<string, LogRecord[]>();
@@ -88,71 +76,78 @@ export class PaymentsLander {
       payments.push(event);
       pushTo(recordsByPayment, event.data.payment_id, record);
     }
-    const last = events[events.length - 1]?.record ?? first;
-    if (payments.length === 0) {
-      part.next = String(BigInt(last.offset) + 1n);
-      return { rows: 0, unknownRegions: 0, skipped, letters };
-    }
+    if (payments.length === 0) return { rows: 0, pending: 0, rescored: 0, unknownRegions: 0, skipped, letters };
+    this.#tablesReady ??= this.#warehouse.ensureTables([PAYMENT_PENDING]);
+    await this.#tablesReady;
 
-    const initiated = new Map<string, PaymentInitiated>();
-    for (const e of payments) if (e.event_type === 'PaymentInitiated') initiated.set(e.data.payment_id, e);
-    const windows = part.windows;
-    const cold = new Set<string>();
-    let since = Number.POSITIVE_INFINITY;
-    for (const e of initiated.values()) {
-      if (windows.needsLoad(e.data.user_id, e.occurred_at)) {
-        cold.add(e.data.user_id);
-        since = Math.min(since, e.occurred_at - VELOCITY_WINDOW_MS);
-      }
-    }
-
+    const initiated = payments.filter((e): e is PaymentInitiated => e.event_type === 'PaymentInitiated');
+    const users = [...new Set(initiated.map((e) => e.data.user_id))];
     const ids = [...recordsByPayment.keys()];
-    const users = [...cold];
     let sql = `SELECT * FROM ${PAYMENTS.name} WHERE payment_id IN ({ids})`;
     const params: Record<string, SqlValue> = { ids };
     if (users.length > 0) {
-      sql += ' OR (user_id IN ({users}) AND initiated_at >= {since})';
+      const times = initiated.map((e) => e.occurred_at);
+      sql += ' OR (user_id IN ({users}) AND initiated_at >= {lo} AND initiated_at <= {hi})';
       params.users = users;
-      params.since = since;
+      params.lo = Math.min(...times) - VELOCITY_WINDOW_MS;
+      params.hi = Math.max(...times) + VELOCITY_WINDOW_MS;
     }
-    const found = await this.#warehouse.query(sql, params);
+    const [found, pending] = await Promise.all([this.#warehouse.query(sql, params), readPending(this.#warehouse, ids)]);
 
-    const history = new Map<string, { paymentId: string; at: number }[]>();
+    const merged = mergePayments(found, pending, payments);
+    const timelines = new UserTimelines();
     for (const row of found) {
-      const user = str(row, 'user_id');
-      const at = num(row, 'initiated_at');
-      if (cold.has(user) && at >= since) pushTo(history, user, { paymentId: str(row, 'payment_id'), at });
+      if (decodeVersion(num(row, 'version')).bits & PAYMENT_FACT.initiated) timelines.set(str(row, 'user_id'), str(row, 'payment_id'), num(row, 'initiated_at'));
     }
-    for (const user of users) windows.load(user, since, history.get(user) ?? []);
-    for (const e of initiated.values()) windows.add(e.data.user_id, e.data.payment_id, e.occurred_at);
-
-    const velocityOf = (paymentId: string): number => {
-      const e = initiated.get(paymentId);
-      return e ? windows.count(e.data.user_id, e.occurred_at) : 0;
+    for (const f of merged.values()) if (f.initiated) timelines.set(f.userId, f.paymentId, f.initiated.at);
+    // A score can only change when an initiation of its user is added: this batch's initiations
+    // reach payments initiated in [their earliest, their latest + 30 min], and the query read every
+    // initiation those payments' windows need. Outside that range the stored score stands.
+    const spans = new Map<string, { min: number; max: number }>();
+    for (const e of initiated) {
+      const s = spans.get(e.data.user_id);
+      spans.set(e.data.user_id, s ? { min: Math.min(s.min, e.occurred_at), max: Math.max(s.max, e.occurred_at) } : { min: e.occurred_at, max: e.occurred_at });
+    }
+    const reached = (userId: string, at: number): boolean => {
+      const s = spans.get(userId);
+      return s !== undefined && at >= s.min && at <= s.max + VELOCITY_WINDOW_MS;
     };
-    const merged = mergePayments(found, payments, velocityOf);
+    const storedById = new Map(found.map((r) => [str(r, 'payment_id'), r]));
+
     const rows: Row[] = [];
-    for (const [id, f] of merged) {
-      const row = renderPaymentRow(f);
-      if (row) {
-        rows.push(row);
+    const waiting: Row[] = [];
+    for (const f of merged.values()) {
+      const row = renderPaymentRow(f, f.initiated ? timelines.count(f.userId, f.initiated.at) : 0);
+      if (!row) {
+        waiting.push(pendingRow(f));
         continue;
       }
-      for (const record of recordsByPayment.get(id) ?? []) {
-        letters.push({
-          record, code: 'EVENT_INVALID', stage: this.#stage,
-          reason: `payment ${id} has no PaymentInitiated (neither in its partition's batch nor in the warehouse): inconsistent, not landed`,
-        });
+      const stored = storedById.get(f.paymentId);
+      if (stored && f.initiated && !reached(f.userId, f.initiated.at)) for (const c of FRAUD_COLUMNS) row[c] = stored[c] ?? null;
+      rows.push(row);
+    }
+    // stored payments of the batch's users whose velocity count changed
+    let rescored = 0;
+    for (const row of found) {
+      const id = str(row, 'payment_id');
+      if (merged.has(id)) continue;
+      const f = paymentFactsFromRow(row);
+      if (!f.initiated || !reached(f.userId, f.initiated.at)) continue;
+      const again = renderPaymentRow(f, timelines.count(f.userId, f.initiated.at));
+      if (again && FRAUD_COLUMNS.some((c) => again[c] !== row[c])) {
+        rows.push(again);
+        rescored++;
       }
     }
-    const result = rows.length > 0 ? await this.#warehouse.insert(PAYMENTS.name, rows) : { inserted: 0, rejected: [] };
+    const [result, pendingResult] = await Promise.all([
+      rows.length > 0 ? this.#warehouse.insert(PAYMENTS.name, rows) : { inserted: 0, rejected: [] },
+      waiting.length > 0 ? this.#warehouse.insert(PAYMENT_PENDING.name, waiting) : { inserted: 0, rejected: [] },
+    ]);
     letters.push(...rejectedRowLetters(result.rejected, 'payment_id', recordsByPayment, this.#stage));
-
-    windows.prune();
-    part.next = String(BigInt(last.offset) + 1n);
+    letters.push(...rejectedRowLetters(pendingResult.rejected, 'payment_id', recordsByPayment, this.#stage));
     let unknownRegions = 0;
-    for (const e of initiated.values()) if (!findRegion(e.data.region_id)) unknownRegions++;
-    return { rows: result.inserted, unknownRegions, skipped, letters };
+    for (const e of initiated) if (!findRegion(e.data.region_id)) unknownRegions++;
+    return { rows: result.inserted, pending: waiting.length, rescored, unknownRegions, skipped, letters };
   }
 }
 

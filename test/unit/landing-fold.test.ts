@@ -3,13 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Row } from '../../connectors/contracts/warehouse.ts';
 import { driverBatchRows } from '../../jobs/landing/driver-rows.ts';
-import { decodeVersion, encodeVersion, rejectedRowLetters } from '../../jobs/landing/landing-support.ts';
-import { localTime, mergePayments, renderPaymentRow, scorePayment } from '../../jobs/landing/payment-fold.ts';
+import { decodeVersion, encodeVersion, eventVersion, rejectedRowLetters } from '../../jobs/landing/landing-support.ts';
+import { localTime, mergePayments, renderPaymentRow, scorePayment, UserTimelines } from '../../jobs/landing/payment-fold.ts';
 import { mergeTrips, renderTripRow, TRIP_FACT, type TripEvent } from '../../jobs/landing/trip-fold.ts';
-import { VelocityWindows } from '../../jobs/landing/velocity-window.ts';
 import type { LogRecord } from '../../connectors/contracts/event-log.ts';
 import {
-  accepted, booking, cancelled, completed, created, DAY, driverLocation, driverRated, driverStatus, HOUR, lifecycle, MIN,
+  accepted, booking, cancelled, completed, created, DAY, driverLocation, driverRated, driverStatus, lifecycle, MIN,
   paymentCompleted, paymentFailed, paymentInitiated, paymentRefunded, priced, started, T0,
 } from './landing-event-factory.ts';
 
@@ -158,54 +157,54 @@ void test('crypto + late night + high amount scores the rules; in a high-risk re
   assert.deepEqual(unknownRegion.reasons, ['high_risk_region']);
 });
 
-void test('velocity windows count the last 30 minutes of event time, once per payment', () => {
-  const w = new VelocityWindows();
-  assert.equal(w.needsLoad('u', T0), true);
-  w.load('u', T0 - 30 * MIN, [{ paymentId: 'old', at: T0 - 31 * MIN }, { paymentId: 'a', at: T0 - 20 * MIN }]);
-  assert.equal(w.needsLoad('u', T0), false);
-  assert.equal(w.needsLoad('u', T0 - 10 * MIN), true);
-  w.add('u', 'b', T0);
-  w.add('u', 'b', T0);
-  assert.equal(w.count('u', T0), 2);
-  assert.equal(w.count('u', T0 - 20 * MIN), 2); // old (T0-31) and a (T0-20); b is later
-  w.add('u', 'far', T0 + 3 * HOUR);
-  w.prune();
-  assert.equal(w.count('u', T0), 0);
-  assert.equal(w.needsLoad('u', T0), true);
+void test('velocity counts the user initiations in the 30 minutes up to one, once per payment', () => {
+  const t = new UserTimelines();
+  t.set('u', 'old', T0 - 31 * MIN);
+  t.set('u', 'a', T0 - 20 * MIN);
+  t.set('u', 'b', T0);
+  t.set('u', 'b', T0);
+  assert.equal(t.count('u', T0), 2);
+  assert.equal(t.count('u', T0 - 20 * MIN), 2); // old (T0-31) and a (T0-20); b is later
+  assert.equal(t.count('other', T0), 0);
 });
 
 void test('a payment lifecycle merges into one row; completed beats failed; the largest refund stays', () => {
   const p = { paymentId: 'p-10', amount: 900 };
-  const first = mergePayments([], [paymentInitiated(p, T0), paymentFailed(p, T0 + MIN)], () => 1);
-  const failedRow = renderPaymentRow(first.get('p-10')!)!;
+  const first = mergePayments([], [], [paymentInitiated(p, T0), paymentFailed(p, T0 + MIN)]);
+  const failedRow = renderPaymentRow(first.get('p-10')!, 1)!;
   assert.equal(failedRow.status, 'failed');
   assert.equal(failedRow.failure_reason, 'card declined');
-  const second = mergePayments([failedRow], [paymentCompleted(p, T0 + 2 * MIN), paymentRefunded(p, T0 + 3 * MIN, 100)], () => 1);
-  const refunded = renderPaymentRow(second.get('p-10')!)!;
+  const second = mergePayments([failedRow], [], [paymentCompleted(p, T0 + 2 * MIN), paymentRefunded(p, T0 + 3 * MIN, 100)]);
+  const refunded = renderPaymentRow(second.get('p-10')!, 1)!;
   assert.equal(refunded.status, 'refunded');
   assert.equal(refunded.refunded_amount, 100);
   assert.equal(refunded.updated_at, T0 + 3 * MIN);
   assert.equal(refunded.payment_date, '2025-01-15');
   assert.equal(refunded.payment_hour, T0);
-  const replay = mergePayments([refunded], [paymentInitiated(p, T0), paymentRefunded(p, T0 + 3 * MIN, 100), paymentRefunded(p, T0 + MIN, 50)], () => 1);
-  assert.deepEqual(renderPaymentRow(replay.get('p-10')!), refunded);
+  const replay = mergePayments([refunded], [], [paymentInitiated(p, T0), paymentRefunded(p, T0 + 3 * MIN, 100), paymentRefunded(p, T0 + MIN, 50)]);
+  assert.deepEqual(renderPaymentRow(replay.get('p-10')!, 1), refunded);
   assert.ok(Number(refunded.version) > Number(failedRow.version));
 });
 
-void test('a payment without PaymentInitiated renders no row (the job dead-letters it)', () => {
-  const merged = mergePayments([], [paymentCompleted({ paymentId: 'p-orphan' }, T0)], () => 1);
-  assert.equal(renderPaymentRow(merged.get('p-orphan')!), null);
+void test('a payment without PaymentInitiated renders no row yet; its facts complete the row when it arrives', () => {
+  const merged = mergePayments([], [], [paymentCompleted({ paymentId: 'p-orphan' }, T0)]);
+  const waiting = merged.get('p-orphan')!;
+  assert.equal(renderPaymentRow(waiting, 1), null);
+  const later = mergePayments([], [waiting], [paymentInitiated({ paymentId: 'p-orphan' }, T0 - 1000)]);
+  assert.equal(renderPaymentRow(later.get('p-orphan')!, 1)?.status, 'completed');
 });
 
 // ---- drivers ----
 
 void test('driver rows keep the newest status per driver and one rating per booking; locations are only counted', () => {
+  const busy = driverStatus('d-1', 'busy', T0 + 3 * MIN);
+  const rating = driverRated('d-1', 'b-1', 5, T0 + 4 * MIN);
   const rows = driverBatchRows([
-    driverStatus('d-1', 'online', T0 + MIN), driverStatus('d-1', 'busy', T0 + 3 * MIN), driverStatus('d-1', 'offline', T0 + 2 * MIN),
-    driverRated('d-1', 'b-1', 5, T0 + 4 * MIN), driverLocation('d-1', T0), driverLocation('d-1', T0 + 5000),
+    driverStatus('d-1', 'online', T0 + MIN), busy, driverStatus('d-1', 'offline', T0 + 2 * MIN),
+    rating, driverLocation('d-1', T0), driverLocation('d-1', T0 + 5000),
   ]);
-  assert.deepEqual(rows.drivers, [{ driver_id: 'd-1', name: 'Ivan Petrov', region_id: 'msk-center', status: 'busy', updated_at: T0 + 3 * MIN, version: T0 + 3 * MIN }]);
-  assert.deepEqual(rows.ratings, [{ booking_id: 'b-1', driver_id: 'd-1', rider_id: 'r-b-1', rating: 5, rated_at: T0 + 4 * MIN, rated_date: '2025-01-15', version: T0 + 4 * MIN }]);
+  assert.deepEqual(rows.drivers, [{ driver_id: 'd-1', name: 'Ivan Petrov', region_id: 'msk-center', status: 'busy', updated_at: T0 + 3 * MIN, version: eventVersion(T0 + 3 * MIN, busy.event_id) }]);
+  assert.deepEqual(rows.ratings, [{ booking_id: 'b-1', driver_id: 'd-1', rider_id: 'r-b-1', rating: 5, rated_at: T0 + 4 * MIN, rated_date: '2025-01-15', version: eventVersion(T0 + 4 * MIN, rating.event_id) }]);
   assert.equal(rows.locationUpdates, 2);
 });
 
