@@ -73,7 +73,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
       connectors: {
         eventLog: { kind: 'memory', dir: path.join(dataDir, 'event-log') },
         warehouse: { kind: 'duckdb', path: path.join(dataDir, 'warehouse.duckdb') },
-        onlineStore: { kind: 'memory' },
+        onlineStore: { kind: 'memory', snapshotPath: path.join(dataDir, 'online-store.json') },
         pubSub: { kind: 'memory' },
         modelRuntime: { kind: 'onnx' },
       },

@@ -26,6 +26,12 @@ export interface FeatureRecord {
 
 export interface OnlineStore extends Connector {
   readonly capability: 'onlineStore';
+  /**
+   * True when every acknowledged put survives a crash of this process (Redis). False for the
+   * embedded in-memory store, which keeps a snapshot on disk but may lose the writes since the last
+   * one: writers that resume from committed log offsets rebuild what it lost (features job).
+   */
+  readonly durable: boolean;
   put(writes: readonly FeatureWrite[]): Promise<void>;
   /** One round trip; result i is for ids[i]; null where missing or expired. */
   getMany(entity: string, ids: readonly string[]): Promise<(FeatureRecord | null)[]>;

@@ -1,7 +1,15 @@
 /**
  * In-memory OnlineStore: feature vectors per (entity, id), merged field by field on put, expiring
  * `ttlMs` after their last write (checked on read, and swept periodically so memory stays bounded).
+ *
+ * With `snapshotPath` (the embedded profile sets it under the data dir) the vectors survive a
+ * restart: they are loaded on start and written (temp file + rename, so a reader never sees half a
+ * file) every `snapshotIntervalMs` and on close. A crash loses the writes since the last snapshot,
+ * so the store declares `durable = false` and writers that resume from committed log offsets
+ * rebuild what it lost (the features job re-applies the retained log, idempotently).
  */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { validateConfig } from '../../schema/config-validation.ts';
@@ -14,7 +22,19 @@ import { counter, gauge } from '../support/metrics.ts';
 export const memoryOnlineStoreConfigSchema = z.object({
   /** How often expired vectors are removed. */
   sweepIntervalMs: z.number().int().min(10).default(30_000),
+  /** File the vectors are snapshotted to and loaded from; absent: memory only. */
+  snapshotPath: z.string().min(1).optional(),
+  /** How often a snapshot is written while running (also on close). */
+  snapshotIntervalMs: z.number().int().min(100).default(15_000),
 }).strict();
+
+const SnapshotSchema = z.object({
+  format: z.literal(1),
+  entries: z.array(z.tuple([
+    z.string(), z.string(),
+    z.object({ values: z.record(z.string(), z.union([z.number(), z.string(), z.null()])), updatedAt: z.number(), expiresAt: z.number() }),
+  ])),
+});
 
 export type MemoryOnlineStoreConfig = z.output<typeof memoryOnlineStoreConfigSchema>;
 
@@ -27,6 +47,7 @@ interface Entry {
 export class MemoryOnlineStore implements OnlineStore {
   readonly capability = 'onlineStore' as const;
   readonly kind = 'memory';
+  readonly durable = false;
   readonly features: ReadonlySet<string> = new Set<string>();
 
   readonly #config: MemoryOnlineStoreConfig;
@@ -35,6 +56,9 @@ export class MemoryOnlineStore implements OnlineStore {
   readonly #data = new Map<string, Map<string, Entry>>();
   readonly #metrics;
   #timer: NodeJS.Timeout | null = null;
+  #snapshotTimer: NodeJS.Timeout | null = null;
+  #snapshotChain: Promise<void> = Promise.resolve();
+  #dirty = false;
   #state: 'new' | 'started' | 'closed' = 'new';
 
   constructor(config: MemoryOnlineStoreConfig, ctx: ConnectorContext) {
@@ -50,9 +74,61 @@ export class MemoryOnlineStore implements OnlineStore {
   async start(): Promise<void> {
     if (this.#state === 'closed') throw new PlatformError('CONNECTOR_NOT_STARTED', 'onlineStore/memory is closed');
     if (this.#state === 'started') return;
+    if (this.#config.snapshotPath) await this.#load(this.#config.snapshotPath);
     this.#state = 'started';
     this.#timer = setInterval(() => this.sweep(), this.#config.sweepIntervalMs);
     this.#timer.unref();
+    if (this.#config.snapshotPath) {
+      this.#snapshotTimer = setInterval(() => void this.snapshot().catch((e: unknown) => this.#log.warn({ err: String(e) }, 'online store snapshot failed')), this.#config.snapshotIntervalMs);
+      this.#snapshotTimer.unref();
+    }
+  }
+
+  /** Writes the snapshot now (no-op without `snapshotPath` or when nothing changed since the last one). */
+  snapshot(): Promise<void> {
+    const path = this.#config.snapshotPath;
+    if (!path) return Promise.resolve();
+    const run = async (): Promise<void> => {
+      if (!this.#dirty) return;
+      this.#dirty = false;
+      const now = Date.now();
+      const entries: [string, string, Entry][] = [];
+      for (const [entity, byId] of this.#data) for (const [id, e] of byId) if (e.expiresAt > now) entries.push([entity, id, e]);
+      await mkdir(dirname(path), { recursive: true });
+      const tmp = `${path}.tmp`;
+      await writeFile(tmp, JSON.stringify({ format: 1, entries }));
+      await rename(tmp, path);
+      this.#log.debug({ vectors: entries.length, path }, 'online store snapshot written');
+    };
+    const next = this.#snapshotChain.then(run, run);
+    this.#snapshotChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #load(path: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    let parsed: z.output<typeof SnapshotSchema>;
+    try {
+      parsed = SnapshotSchema.parse(JSON.parse(text));
+    } catch (e) {
+      this.#log.warn({ path, err: String(e) }, 'online store snapshot unreadable; starting empty');
+      return;
+    }
+    const now = Date.now();
+    for (const [entity, id, e] of parsed.entries) {
+      if (e.expiresAt <= now) continue;
+      let byId = this.#data.get(entity);
+      if (!byId) this.#data.set(entity, (byId = new Map()));
+      byId.set(id, { values: e.values, updatedAt: e.updatedAt, expiresAt: e.expiresAt });
+    }
+    this.#metrics.size.set(this.#size());
+    this.#log.info({ vectors: this.#size(), path }, 'online store snapshot loaded');
   }
 
   async health(): Promise<HealthReport> {
@@ -62,7 +138,10 @@ export class MemoryOnlineStore implements OnlineStore {
 
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#snapshotTimer) clearInterval(this.#snapshotTimer);
     this.#timer = null;
+    this.#snapshotTimer = null;
+    if (this.#state === 'started') await this.snapshot();
     this.#state = 'closed';
     this.#data.clear();
   }
@@ -85,6 +164,7 @@ export class MemoryOnlineStore implements OnlineStore {
       const values = old && old.expiresAt > now ? { ...old.values, ...w.values } : { ...w.values };
       byId.set(w.id, { values, updatedAt: now, expiresAt: now + w.ttlMs });
     }
+    this.#dirty = true;
     this.#metrics.writes.inc(writes.length);
     this.#metrics.size.set(this.#size());
   }
@@ -110,6 +190,7 @@ export class MemoryOnlineStore implements OnlineStore {
     const byId = this.#data.get(entity);
     if (!byId) return;
     for (const id of ids) byId.delete(id);
+    this.#dirty = true;
     if (byId.size === 0) this.#data.delete(entity);
     this.#metrics.size.set(this.#size());
   }

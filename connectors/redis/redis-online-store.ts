@@ -25,6 +25,7 @@ type Op = 'put' | 'getMany' | 'delete';
 export class RedisOnlineStore implements OnlineStore {
   readonly capability = 'onlineStore' as const;
   readonly kind = 'redis';
+  readonly durable = true;
   readonly features: ReadonlySet<string> = new Set<string>();
 
   readonly #config: RedisOnlineStoreConfig;

@@ -1,22 +1,26 @@
 /**
- * Pure state of the real-time features: sparse event-time bucket counts kept in the OnlineStore.
+ * Pure state of the real-time features: sparse event-time buckets of event ids, kept in the
+ * OnlineStore. The state is a function of the SET of events applied (a grow-only set per bucket,
+ * keyed by a hash of event_id), so arrival order, batching, re-delivery after a restart, duplicated
+ * records and a full replay of the log all give the same state and the same values.
  *
  * Where the state lives: for every entity (driver, rider, region) a second OnlineStore vector under
  * the entity `_state_<entity>` with the same id holds one field per (source, topic, partition), e.g.
- * `trips@booking-events#3`, whose value is compact JSON `{"o":"<next offset>","t":<newest event
- * time>,"b":{"<bucket index>":[count,sum]}}`. The value vector (entity `driver`, ...) holds exactly
- * the feature names of schema/features.ts.
+ * `trips@booking-events#3`, whose value is compact JSON `{"t":<newest event time>,"b":{"<bucket
+ * index>":{"<event key>":<value>}}}`. The value vector (entity `driver`, ...) holds exactly the
+ * feature names of schema/features.ts.
  * - Why a separate vector: the value TTL (2 days for drivers/riders, 10 min for regions) is shorter
  *   than the windows (7 d, 30 d, 1 h); state in the value vector would expire with it and a rider
  *   who rides every 3 days would restart from 0. The state vector lives window + 1 day.
  * - Why one field per source partition: only the handler of that partition writes the field, so
- *   two partitions (or two consumer-group members) never overwrite each other's state, and `o`
- *   makes re-delivered records no-ops: a record with offset < o was applied already (exactly-once
- *   effect per entity on an at-least-once log).
- * - Windows are over event time: "now" for an entity is the newest event time of its batch and of
- *   its state; a bucket counts while it overlaps (now - window, now], so the old edge is exact to
- *   one bucket (1 min for region demand, 15 min for drivers, 1 h for riders).
+ *   two partitions (or two consumer-group members) never overwrite each other's state. Values are
+ *   computed over the union of the fields (an event counted in two fields counts once).
+ * - Windows are over event time, as of the ENTITY's newest event: "now" for an entity is the newest
+ *   event time in its state (not the wall clock, not other entities' events), so a value is the
+ *   same whatever else was in the batch. A bucket counts while it overlaps (now - window, now], so
+ *   the old edge is exact to one bucket (1 min for region demand, 15 min for drivers, 1 h for riders).
  */
+import { createHash } from 'node:crypto';
 import type { FeatureValue } from '../../connectors/contracts/online-store.ts';
 import type { DomainEvent } from '../../schema/events/domain-events.ts';
 import { FEATURES, type FeatureEntity } from '../../schema/features.ts';
@@ -71,6 +75,8 @@ export function sourceSpec(entity: FeatureEntity, source: SourceName): { bucketM
 }
 
 export interface Contribution {
+  /** Identity of the event in the state (a short hash of event_id): a duplicate is the same key. */
+  readonly key: string;
   readonly entity: FeatureEntity;
   readonly id: string;
   readonly source: SourceName;
@@ -81,28 +87,30 @@ export interface Contribution {
 /** What one event adds to which entity. Events that feed no feature give []. */
 export function contributionsOf(e: DomainEvent): Contribution[] {
   const at = e.occurred_at;
+  const key = eventKeyOf(e.event_id);
   switch (e.event_type) {
     case 'BookingCreated':
-      return [{ entity: 'region', id: e.data.region_id, source: 'demand', at, value: 1 }];
+      return [{ key, entity: 'region', id: e.data.region_id, source: 'demand', at, value: 1 }];
     case 'BookingCompleted':
       return [
-        { entity: 'driver', id: e.data.driver_id, source: 'trips', at, value: 1 },
-        { entity: 'rider', id: e.data.rider_id, source: 'trips', at, value: 1 },
+        { key, entity: 'driver', id: e.data.driver_id, source: 'trips', at, value: 1 },
+        { key, entity: 'rider', id: e.data.rider_id, source: 'trips', at, value: 1 },
       ];
     case 'DriverRated':
-      return [{ entity: 'driver', id: e.data.driver_id, source: 'rating', at, value: e.data.rating }];
+      return [{ key, entity: 'driver', id: e.data.driver_id, source: 'rating', at, value: e.data.rating }];
     default:
       return [];
   }
 }
 
+/** 60 bits of sha-256 of the event id: a collision inside one entity's bucket is negligible. */
+export const eventKeyOf = (eventId: string): string => createHash('sha256').update(eventId).digest('base64url').slice(0, 10);
+
 export interface SourceState {
-  /** Next offset of the source partition not yet applied. */
-  o: string;
   /** Newest event time applied. */
   t: number;
-  /** Bucket index (floor(time / bucketMs)) -> [count, sum of values]. */
-  b: Record<string, [number, number]>;
+  /** Bucket index (floor(time / bucketMs)) -> event key -> value (1 for counts, the rating for averages). */
+  b: Record<string, Record<string, number>>;
 }
 
 export const fieldName = (source: SourceName, topic: string, partition: number): string => `${source}@${topic}#${partition}`;
@@ -113,20 +121,23 @@ export function sourceOfField(field: string): SourceName | null {
 }
 
 export function emptyState(): SourceState {
-  return { o: '0', t: 0, b: {} };
+  return { t: 0, b: {} };
 }
 
-/** Reads a state field; anything unreadable starts empty (the caller logs it). */
+/** Reads a state field; anything unreadable (or of the older offset-based format) starts empty (the caller logs it). */
 export function parseState(v: FeatureValue | undefined): SourceState | null {
   if (typeof v !== 'string') return null;
   try {
-    const j = JSON.parse(v) as Partial<SourceState>;
-    if (typeof j.o !== 'string' || !/^\d+$/.test(j.o) || typeof j.t !== 'number' || typeof j.b !== 'object' || j.b === null) return null;
-    const b: Record<string, [number, number]> = {};
+    const j = JSON.parse(v) as Partial<SourceState> & { o?: unknown };
+    if (j.o !== undefined || typeof j.t !== 'number' || typeof j.b !== 'object' || j.b === null) return null;
+    const b: Record<string, Record<string, number>> = {};
     for (const [k, x] of Object.entries(j.b)) {
-      if (Array.isArray(x) && typeof x[0] === 'number' && typeof x[1] === 'number') b[k] = [x[0], x[1]];
+      if (typeof x !== 'object' || x === null || Array.isArray(x)) return null;
+      const ids: Record<string, number> = {};
+      for (const [id, val] of Object.entries(x as Record<string, unknown>)) if (typeof val === 'number') ids[id] = val;
+      b[k] = ids;
     }
-    return { o: j.o, t: j.t, b };
+    return { t: j.t, b };
   } catch {
     return null;
   }
@@ -134,17 +145,12 @@ export function parseState(v: FeatureValue | undefined): SourceState | null {
 
 export const serializeState = (s: SourceState): string => JSON.stringify(s);
 
-/**
- * Applies one record's contribution unless the state has seen its offset. Returns whether it applied.
- * Records of one partition must be applied in offset order.
- */
-export function applyToState(s: SourceState, offset: string, at: number, value: number, bucketMs: number): boolean {
-  const off = BigInt(offset);
-  if (off < BigInt(s.o)) return false;
+/** Adds one event's contribution unless the state holds it already (idempotent). Returns whether it was new. */
+export function applyToState(s: SourceState, key: string, at: number, value: number, bucketMs: number): boolean {
   const k = String(Math.floor(at / bucketMs));
-  const cur = s.b[k] ?? [0, 0];
-  s.b[k] = [cur[0] + 1, cur[1] + value];
-  s.o = String(off + 1n);
+  const bucket = s.b[k] ?? (s.b[k] = {});
+  if (key in bucket) return false;
+  bucket[key] = value;
   s.t = Math.max(s.t, at);
   return true;
 }
@@ -154,20 +160,18 @@ export function pruneState(s: SourceState, now: number, windowMs: number, bucket
   for (const k of Object.keys(s.b)) if ((Number(k) + 1) * bucketMs <= now - windowMs) delete s.b[k];
 }
 
-/** [count, sum] of the buckets overlapping (now - window, now]. */
+/** [count, sum] of the distinct events in buckets overlapping (now - window, now], over all fields. */
 function windowTotals(states: readonly SourceState[], now: number, windowMs: number, bucketMs: number): [number, number] {
-  let n = 0;
-  let sum = 0;
+  const seen = new Map<string, number>();
   for (const s of states) {
-    for (const [k, [c, v]] of Object.entries(s.b)) {
+    for (const [k, ids] of Object.entries(s.b)) {
       const start = Number(k) * bucketMs;
-      if (start + bucketMs > now - windowMs && start <= now) {
-        n += c;
-        sum += v;
-      }
+      if (start + bucketMs > now - windowMs && start <= now) for (const [id, v] of Object.entries(ids)) seen.set(id, v);
     }
   }
-  return [n, sum];
+  let sum = 0;
+  for (const v of seen.values()) sum += v;
+  return [seen.size, sum];
 }
 
 /** The newest event time any state field of the vector has seen. */

@@ -5,12 +5,18 @@
  *
  * Per batch (one partition): the events' contributions (feature-state.ts) are grouped by entity;
  * the state vectors of the touched entities are read with ONE getMany per entity type; each
- * entity's field for this partition is updated (records it has already applied, by offset, are
- * skipped), pruned, and written back with put() together with the entity's feature values, which
- * are recomputed from all its state fields. The value vector is written with the definitions'
- * ttlMs, the state vector with window + 1 day (see feature-state.ts for why they are apart).
+ * entity's field for this partition gets the events it does not hold yet (by event id: duplicates
+ * and re-delivered records are no-ops), is pruned, and is written back with put() together with the
+ * entity's feature values, recomputed from all its state fields as of the entity's newest event.
+ * The value vector is written with the definitions' ttlMs, the state vector with window + 1 day
+ * (see feature-state.ts for why they are apart).
+ *
  * Restart: the state is in the OnlineStore, so a restarted job (or another group member)
- * continues from it; re-delivered records are no-ops.
+ * continues from it. A store that is not durable (`OnlineStore.durable === false`: the embedded
+ * in-memory store, which at best snapshots to disk on close) may have lost writes the log's
+ * committed offsets already cover, so on start the job rewinds its group to the beginning of the
+ * retained log and re-applies everything: the state is a set of event ids, so events it already
+ * holds change nothing and the ones it lost come back. Either way a restart serves the same values.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -49,13 +55,12 @@ export interface FeatureBatchResult {
   readonly letters: DeadLetter[];
 }
 
-interface Pending { readonly offset: string; readonly c: Contribution }
+interface Pending { readonly c: Contribution }
 
 /** One batch of one partition: read state, apply, write state and values. */
 export async function updateFeatures(store: OnlineStore, events: readonly ParsedRecord[], nowMs: number, stage = REALTIME_FEATURES.name): Promise<FeatureBatchResult> {
   const letters: DeadLetter[] = [];
   const byEntity = new Map<FeatureEntity, Map<string, Pending[]>>();
-  let batchClock = 0;
   let topic = '';
   let partition = 0;
   for (const { record, event } of events) {
@@ -68,12 +73,11 @@ export async function updateFeatures(store: OnlineStore, events: readonly Parsed
       letters.push({ record, code: 'EVENT_INVALID', reason: problem, stage });
       continue;
     }
-    batchClock = Math.max(batchClock, event.occurred_at);
     for (const c of cs) {
       let ids = byEntity.get(c.entity);
       if (!ids) byEntity.set(c.entity, (ids = new Map()));
       const list = ids.get(c.id) ?? [];
-      list.push({ offset: record.offset, c });
+      list.push({ c });
       ids.set(c.id, list);
     }
   }
@@ -91,7 +95,7 @@ export async function updateFeatures(store: OnlineStore, events: readonly Parsed
       const changed: Record<string, FeatureValue> = {};
       let appliedHere = 0;
       const states = new Map<string, { source: SourceName; s: SourceState }>();
-      for (const { offset, c } of ids.get(id) ?? []) {
+      for (const { c } of ids.get(id) ?? []) {
         const field = fieldName(c.source, topic, partition);
         let st = states.get(field);
         if (!st) {
@@ -100,11 +104,12 @@ export async function updateFeatures(store: OnlineStore, events: readonly Parsed
           if (parsed === null && raw !== undefined && raw !== null) corruptState++;
           states.set(field, (st = { source: c.source, s: parsed ?? emptyState() }));
         }
-        if (applyToState(st.s, offset, c.at, c.value, sourceSpec(entity, c.source).bucketMs)) appliedHere++;
+        if (applyToState(st.s, c.key, c.at, c.value, sourceSpec(entity, c.source).bucketMs)) appliedHere++;
       }
       if (appliedHere === 0) return;
       applied += appliedHere;
-      const now = Math.max(batchClock, stateClock(fields), ...[...states.values()].map((x) => x.s.t));
+      // the entity's own clock: its newest event time over every state field
+      const now = Math.max(stateClock(fields), ...[...states.values()].map((x) => x.s.t));
       for (const [field, { source, s }] of states) {
         const { bucketMs, windowMs } = sourceSpec(entity, source);
         pruneState(s, now, windowMs, bucketMs);
@@ -120,11 +125,12 @@ export async function updateFeatures(store: OnlineStore, events: readonly Parsed
 
 export async function startFeatureJob(o: FeatureJobOptions): Promise<EventJob> {
   await o.log.ensureTopics([TOPICS.booking, TOPICS.driver, TOPICS.deadLetter]);
+  const logger = o.logger.child({ job: REALTIME_FEATURES.name });
+  if (!o.onlineStore.durable) await rewindGroup(o.log, logger);
   const gate = createGate();
   const now = o.now ?? Date.now;
   const updates = counter(o.metrics, 'gofuture_features_updates_total', 'Feature contributions applied to the online store', ['job']);
   const corrupt = counter(o.metrics, 'gofuture_features_state_reset_total', 'Feature state fields that could not be read and restarted empty', ['job']);
-  const logger = o.logger.child({ job: REALTIME_FEATURES.name });
   return startEventJob({
     name: REALTIME_FEATURES.name,
     groupId: REALTIME_FEATURES.groupId,
@@ -143,4 +149,16 @@ export async function startFeatureJob(o: FeatureJobOptions): Promise<EventJob> {
       return r.letters;
     }),
   });
+}
+
+/** Moves the group back to the beginning of the retained log (see the module comment). */
+async function rewindGroup(log: EventLog, logger: Logger): Promise<void> {
+  for (const topic of REALTIME_FEATURES.topics) {
+    const committed = await log.committedOffsets(REALTIME_FEATURES.groupId, topic);
+    const moves: Record<number, string> = {};
+    for (const [p, c] of Object.entries(committed)) if (BigInt(c) > 0n) moves[Number(p)] = '0';
+    if (Object.keys(moves).length === 0) continue;
+    logger.info({ topic }, 'online store is not durable: re-applying the retained log (idempotent by event id)');
+    await log.setOffsets(REALTIME_FEATURES.groupId, topic, moves);
+  }
 }
