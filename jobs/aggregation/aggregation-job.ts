@@ -146,6 +146,7 @@ export async function startAggregationJob(deps: AggregationJobDeps): Promise<Agg
       }
       checkpointDirty = true;
       if (outcome.kind === 'applied') counts.applied++;
+      else if (outcome.kind === 'repeated') counts.duplicates++;
       else if (outcome.kind === 'late') {
         counts.late++;
         lateTotal.inc();

@@ -39,6 +39,7 @@ const SnapshotSchema = z.object({
   watermark: z.number().nullable(),
   partitions: z.record(z.string(), z.object({ nextOffset: z.string().regex(/^\d+$/).nullable(), maxEventTime: z.number().nullable() })),
   windows: z.array(z.object({ regionId: z.string(), windowMinutes: z.number().int().positive(), windowStart: z.number().int(), counters })),
+  seen: z.array(z.object({ windowMinutes: z.number().int().positive(), windowStart: z.number().int(), ids: z.array(z.string()) })).optional(),
 });
 
 export interface Checkpoint {

@@ -7,7 +7,17 @@ import type { WindowCounters, WindowView } from './window-state.ts';
 /** Sums of money are rounded to 1e-6 so float addition order never shows. */
 const money = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-export const cancellationRate = (c: Readonly<WindowCounters>): number => (c.tripCount === 0 ? 0 : c.cancelledCount / c.tripCount);
+/**
+ * The share of the bookings that ENDED in the window (BookingCompleted or BookingCancelled with event
+ * time in it) that ended cancelled: cancelled / (completed + cancelled), in [0, 1]; 0 when none
+ * ended. Numerator and denominator count the same events, so it is a rate in every window, live and
+ * final alike (the old cancelled / created mixed two populations and went above 1).
+ */
+export const cancellationRate = (c: Readonly<WindowCounters>): number => {
+  const ended = c.completedCount + c.cancelledCount;
+  return ended === 0 ? 0 : c.cancelledCount / ended;
+};
+/** Mean final_price of the PriceCalculated events in the window; null when there is none. */
 export const avgPrice = (c: Readonly<WindowCounters>): number | null => (c.priceCount === 0 ? null : money(c.priceSum / c.priceCount));
 
 export function toRow(v: WindowView): Row {

@@ -15,9 +15,14 @@
  * Hence replays after a crash reproduce exactly the same counts.
  *
  * Exactly-once per record: each partition remembers the next offset to apply; records below it
- * (re-delivered after a restart) are skipped as duplicates. The snapshot holds those offsets, the
- * watermarks and the open windows' counters together, so restoring it resumes exactly.
+ * (re-delivered after a restart) are skipped as duplicates. Exactly-once per EVENT: the same event
+ * published twice (same event_id at another offset) is counted once: every open window of the
+ * smallest size keeps the (hashed) ids of the events it counted, and a repeat is `repeated`. A repeat
+ * that arrives after that window closed is late like any event of a closed window. The snapshot
+ * holds the offsets, the watermarks, the open windows' counters and those ids together, so
+ * restoring it resumes exactly.
  */
+import { createHash } from 'node:crypto';
 import type { DomainEvent } from '../../schema/events/domain-events.ts';
 import { addCounters, contributionOf, emptyCounters, type WindowCounters } from './window-counters.ts';
 
@@ -39,6 +44,8 @@ export type ApplyOutcome =
   | { readonly kind: 'applied' }
   | { readonly kind: 'ignored' }
   | { readonly kind: 'duplicate' }
+  /** The same event (event_id) was already counted from another record: counted once. */
+  | { readonly kind: 'repeated' }
   | { readonly kind: 'late'; readonly reason: string };
 
 export interface WindowChanges {
@@ -60,11 +67,20 @@ export interface WindowSnapshot {
   readonly counters: WindowCounters;
 }
 
+/** Hashed ids of the events counted in one open window of the smallest size. */
+export interface SeenSnapshot {
+  readonly windowMinutes: number;
+  readonly windowStart: number;
+  readonly ids: readonly string[];
+}
+
 export interface WindowStateSnapshot {
   readonly format: 1;
   readonly watermark: number | null;
   readonly partitions: Readonly<Record<string, PartitionSnapshot>>;
   readonly windows: readonly WindowSnapshot[];
+  /** Absent in checkpoints written before event-id dedup. */
+  readonly seen?: readonly SeenSnapshot[];
 }
 
 export interface WindowStateConfig {
@@ -84,7 +100,12 @@ interface Group {
   readonly end: number;
   readonly regions: Map<string, WindowCounters>;
   readonly dirty: Set<string>;
+  /** Hashed event ids counted in this window (kept for the smallest size only). */
+  readonly seen: Set<string>;
 }
+
+/** 60 bits of sha-256 of an event id: compact in the checkpoint, collisions negligible per window. */
+const idKey = (eventId: string): string => createHash('sha256').update(eventId).digest('base64url').slice(0, 10);
 
 const MINUTE = 60_000;
 
@@ -93,6 +114,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class WindowState {
   readonly #minutes: readonly number[];
+  readonly #smallest: number;
   readonly #lateness: number;
   readonly #partitions = new Map<string, PartitionState>();
   readonly #groups = new Map<string, Group>();
@@ -100,6 +122,7 @@ export class WindowState {
 
   constructor(config: WindowStateConfig, snapshot?: WindowStateSnapshot) {
     this.#minutes = [...config.windowMinutes];
+    this.#smallest = Math.min(...this.#minutes);
     this.#lateness = config.allowedLatenessMs;
     if (snapshot) this.#restore(snapshot);
   }
@@ -166,6 +189,10 @@ export class WindowState {
         };
       }
     }
+    const small = this.#group(this.#smallest, Math.floor(t / (this.#smallest * MINUTE)) * this.#smallest * MINUTE);
+    const id = idKey(event.event_id);
+    if (small.seen.has(id)) return { kind: 'repeated' };
+    small.seen.add(id);
     for (const m of this.#minutes) {
       const start = Math.floor(t / (m * MINUTE)) * m * MINUTE;
       const g = this.#group(m, start);
@@ -218,10 +245,12 @@ export class WindowState {
     const partitions: Record<string, PartitionSnapshot> = {};
     for (const [k, p] of this.#partitions) partitions[k] = { nextOffset: p.nextOffset === null ? null : p.nextOffset.toString(), maxEventTime: p.maxEventTime };
     const windows: WindowSnapshot[] = [];
+    const seen: SeenSnapshot[] = [];
     for (const g of this.#groups.values()) {
       for (const [regionId, c] of g.regions) windows.push({ regionId, windowMinutes: g.minutes, windowStart: g.start, counters: { ...c } });
+      if (g.seen.size > 0) seen.push({ windowMinutes: g.minutes, windowStart: g.start, ids: [...g.seen] });
     }
-    return { format: 1, watermark: this.#watermark, partitions, windows };
+    return { format: 1, watermark: this.#watermark, partitions, windows, seen };
   }
 
   #restore(s: WindowStateSnapshot): void {
@@ -230,13 +259,17 @@ export class WindowState {
       this.#partitions.set(k, { nextOffset: p.nextOffset === null ? null : BigInt(p.nextOffset), maxEventTime: p.maxEventTime });
     }
     for (const w of s.windows) this.#group(w.windowMinutes, w.windowStart).regions.set(w.regionId, { ...w.counters });
+    for (const x of s.seen ?? []) {
+      const g = this.#groups.get(`${x.windowMinutes}|${x.windowStart}`);
+      if (g) for (const id of x.ids) g.seen.add(id);
+    }
   }
 
   #group(minutes: number, start: number): Group {
     const key = `${minutes}|${start}`;
     let g = this.#groups.get(key);
     if (!g) {
-      g = { minutes, start, end: start + minutes * MINUTE, regions: new Map(), dirty: new Set() };
+      g = { minutes, start, end: start + minutes * MINUTE, regions: new Map(), dirty: new Set(), seen: new Set() };
       this.#groups.set(key, g);
     }
     return g;

@@ -71,7 +71,7 @@ void test('metrics of a window: counts, cancellation rate, average price, revenu
   assert.ok(w);
   assert.deepEqual(w.counters, { tripCount: 4, completedCount: 2, cancelledCount: 1, priceCount: 2, priceSum: 300.5, revenue: 250 });
   const m = toMessage(w);
-  assert.equal(m.cancellationRate, 0.25);
+  assert.equal(m.cancellationRate, 1 / 3, 'of the 3 bookings that ended, 1 was cancelled');
   assert.equal(m.avgPrice, 150.25);
   assert.equal(m.revenue, 250);
   assert.equal(m.isFinal, true);
@@ -243,4 +243,41 @@ void test('snapshot + restore + replay of already applied offsets gives exactly 
   const byKey = (vs: WindowView[]) => new Map(vs.map((v) => [`${v.regionId}|${v.windowMinutes}|${v.windowStart}`, v.counters]));
   assert.deepEqual(byKey(resumed), byKey(straight));
   assert.equal(restored.watermark(), new WindowState(config, restored.snapshot()).watermark());
+});
+
+void test('cancellationRate is the share of the bookings that ended in the window that were cancelled: never above 1', () => {
+  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  const feed = feeder(s, 'booking-events:2');
+  for (let i = 0; i < 4; i++) feed(created('kzn', T0 + i * 1000));
+  // the next window: one new booking, and three of the earlier ones cancelled, one completed
+  feed(created('kzn', T0 + 5 * MIN));
+  for (let i = 0; i < 3; i++) feed(cancelled('kzn', T0 + 6 * MIN + i));
+  feed(completed('kzn', 100, T0 + 7 * MIN));
+  feed(accepted('kzn', T0 + 11 * MIN));
+  const { final } = s.drain();
+  const w = find(final, 'kzn', 5, T0 + 5 * MIN) as WindowView;
+  assert.equal(w.counters.tripCount, 1);
+  assert.equal(toMessage(w).cancellationRate, 0.75);
+  assert.equal(toRow(w)['cancellation_rate'], 0.75);
+  const first = find(final, 'kzn', 5, T0) as WindowView;
+  assert.equal(toMessage(first).cancellationRate, 0, 'no booking ended in the window: 0');
+  for (const v of final) assert.ok(toMessage(v).cancellationRate <= 1, `window ${v.windowStart} rate ${toMessage(v).cancellationRate}`);
+});
+
+void test('the same event delivered twice (same event_id, another offset) counts once, also after a restore', () => {
+  const s = new WindowState({ windowMinutes: [5, 15], allowedLatenessMs: 10 * MIN });
+  const feed = feeder(s, 'booking-events:3');
+  const c = created('kzn', T0);
+  const p = priced('kzn', 120, T0 + 1000);
+  assert.equal(feed(c).kind, 'applied');
+  assert.equal(feed(p).kind, 'applied');
+  assert.equal(feed(c).kind, 'repeated');
+  const restored = new WindowState({ windowMinutes: [5, 15], allowedLatenessMs: 10 * MIN }, s.snapshot());
+  assert.equal(restored.apply('booking-events:3', '3', p).kind, 'repeated');
+  assert.equal(restored.apply('booking-events:3', '4', created('kzn', T0 + 2000)).kind, 'applied');
+  const w5 = find(restored.openWindows(), 'kzn', 5, T0) as WindowView;
+  const w15 = find(restored.openWindows(), 'kzn', 15, T0) as WindowView;
+  assert.equal(w5.counters.tripCount, 2);
+  assert.equal(w5.counters.priceCount, 1);
+  assert.equal(w15.counters.tripCount, 2);
 });

@@ -69,7 +69,7 @@ export function figuresOf(w: WindowTally): WindowFigures {
     tripCount: w.tripCount,
     completedCount: w.completedCount,
     cancelledCount: w.cancelledCount,
-    cancellationRate: w.tripCount ? w.cancelledCount / w.tripCount : 0,
+    cancellationRate: w.completedCount + w.cancelledCount ? w.cancelledCount / (w.completedCount + w.cancelledCount) : 0,
     averagePrice: w.priceCount ? w.priceSum / w.priceCount : null,
     revenue: w.revenue,
   };
