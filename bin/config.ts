@@ -49,6 +49,8 @@ export const PlatformConfigSchema = z.object({
   }).strict().prefault({}),
   /** Seconds between job-status snapshots written to the warehouse. */
   jobStatusIntervalMs: z.number().int().min(100).default(2000),
+  /** A running job whose last job-status heartbeat is older than this is shown as `stale` by Query.jobs. */
+  jobStaleAfterMs: z.number().int().min(1000).default(15_000),
 }).strict();
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;

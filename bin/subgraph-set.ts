@@ -23,6 +23,6 @@ export async function startSubgraph(name: SubgraphName, config: Readonly<Platfor
     case 'models':
       return startModelsSubgraph({ ...common, modelRuntime: c.modelRuntime, registry: await loadModelRegistry(config.models.registry) });
     case 'metrics':
-      return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config) });
+      return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config), jobStaleAfterMs: config.jobStaleAfterMs });
   }
 }

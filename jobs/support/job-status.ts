@@ -1,15 +1,27 @@
 /**
- * Periodically upserts each running job's counters into the warehouse `job_status` table, which the
- * metrics subgraph serves (Query.jobs).
+ * Periodically upserts each job's status into the warehouse `job_status` table, which the metrics
+ * subgraph serves (Query.jobs). One row per job name:
+ * - state: what the job says while it runs (running / failed); `stopped` once the reporter is
+ *   stopped (the process stops its jobs first, then the reporter writes the stop). A process that
+ *   dies without stopping leaves `running` behind: the reader derives `stale` from the age of
+ *   updated_at (the heartbeat), see subgraphs/metrics.
+ * - updated_at: time of the write (the heartbeat while running, the stop time once stopped).
+ * - processed / dead_lettered: totals since the job first ran, over every process: on its first
+ *   write a reporter reads the stored totals of its jobs and adds its own process's counters to
+ *   them, so a restart continues instead of starting at 0. (A crash loses what was counted since
+ *   the last heartbeat; one process per job name is the model: two processes running the same job
+ *   would overwrite each other's row.)
  */
 import type { Logger } from 'pino';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
 import { JOB_STATUS } from '../../schema/tables/warehouse-tables.ts';
 import { errorMessage } from '../../schema/errors.ts';
 
+export type JobState = 'running' | 'stopped' | 'failed';
+
 export interface JobStatusSource {
   readonly name: string;
-  readonly state: () => 'running' | 'stopped' | 'failed';
+  readonly state: () => JobState;
   readonly stats: () => { processed: number; deadLettered: number };
   readonly lastError?: () => string | null;
 }
@@ -17,36 +29,58 @@ export interface JobStatusSource {
 export interface JobStatusReporter {
   /** Writes one snapshot now. */
   flush(): Promise<void>;
+  /** Stops the heartbeat and records every job that is not failed as `stopped`. */
   stop(): Promise<void>;
+}
+
+interface Totals { readonly processed: number; readonly deadLettered: number }
+
+async function storedTotals(warehouse: Warehouse, jobs: readonly string[], logger: Logger): Promise<Map<string, Totals>> {
+  const out = new Map<string, Totals>();
+  if (jobs.length === 0) return out;
+  try {
+    const rows = await warehouse.query(`SELECT job, processed, dead_lettered FROM ${JOB_STATUS.name} WHERE job IN ({jobs})`, { jobs: [...jobs] });
+    for (const r of rows) out.set(String(r.job), { processed: Number(r.processed) || 0, deadLettered: Number(r.dead_lettered) || 0 });
+  } catch (e) {
+    logger.warn({ err: errorMessage(e) }, 'stored job totals unreadable; counting from 0');
+  }
+  return out;
 }
 
 export function startJobStatusReporter(o: { warehouse: Warehouse; sources: readonly JobStatusSource[]; intervalMs: number; logger: Logger }): JobStatusReporter {
   let version = Date.now();
   let inFlight: Promise<void> = Promise.resolve();
-  const write = async (): Promise<void> => {
+  let bases: Promise<Map<string, Totals>> | null = null;
+  const write = async (stopping: boolean): Promise<void> => {
+    bases ??= storedTotals(o.warehouse, o.sources.map((s) => s.name), o.logger);
+    const base = await bases;
     const now = Date.now();
     version = Math.max(version + 1, now);
     const rows = o.sources.map((s) => {
       const st = s.stats();
+      const b = base.get(s.name) ?? { processed: 0, deadLettered: 0 };
+      const state = s.state();
       return {
-        job: s.name, state: s.state(), processed: st.processed, dead_lettered: st.deadLettered,
+        job: s.name, state: stopping && state === 'running' ? 'stopped' : state,
+        processed: b.processed + st.processed, dead_lettered: b.deadLettered + st.deadLettered,
         last_error: s.lastError?.() ?? null, updated_at: now, version,
       };
     });
     const r = await o.warehouse.insert(JOB_STATUS.name, rows);
     if (r.rejected.length > 0) o.logger.warn({ rejected: r.rejected.map((x) => x.reason) }, 'job status rows rejected');
   };
-  const flush = (): Promise<void> => {
-    inFlight = inFlight.then(write).catch((e: unknown) => o.logger.warn({ err: errorMessage(e) }, 'job status write failed'));
+  const enqueue = (stopping: boolean): Promise<void> => {
+    inFlight = inFlight.then(() => write(stopping)).catch((e: unknown) => o.logger.warn({ err: errorMessage(e) }, 'job status write failed'));
     return inFlight;
   };
-  const timer = setInterval(() => void flush(), o.intervalMs);
+  const timer = setInterval(() => void enqueue(false), o.intervalMs);
   timer.unref();
+  let stopped: Promise<void> | null = null;
   return {
-    flush,
-    stop: async () => {
+    flush: () => stopped ?? enqueue(false),
+    stop: () => {
       clearInterval(timer);
-      await flush();
+      return (stopped ??= enqueue(true));
     },
   };
 }

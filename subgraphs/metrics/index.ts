@@ -10,6 +10,9 @@ export { metricsResolvers, type MetricsContext } from './resolvers.ts';
 /** The window sizes the stream aggregation produces by default. */
 export const DEFAULT_WINDOW_SIZES: readonly number[] = [5, 15, 60];
 
+/** A running job without a heartbeat for this long is shown as `stale` (config jobStaleAfterMs). */
+export const DEFAULT_JOB_STALE_AFTER_MS = 15_000;
+
 export interface MetricsSubgraphOptions {
   readonly warehouse: Warehouse;
   readonly pubsub: PubSub;
@@ -19,6 +22,8 @@ export interface MetricsSubgraphOptions {
   readonly production?: boolean;
   /** Window sizes (minutes) the aggregation produces; others are BAD_USER_INPUT. Default 5, 15, 60. */
   readonly windowSizes?: readonly number[];
+  /** A running job without a heartbeat for this long is shown as `stale`. Default 15 s. */
+  readonly jobStaleAfterMs?: number;
 }
 
 export function startMetricsSubgraph(opts: MetricsSubgraphOptions): Promise<SubgraphServer> {
@@ -27,7 +32,7 @@ export function startMetricsSubgraph(opts: MetricsSubgraphOptions): Promise<Subg
     name: 'metrics',
     typeDefs: loadSubgraphTypeDefs('metrics'),
     resolvers: metricsResolvers(),
-    context: (req) => ({ ...req, warehouse: opts.warehouse, pubsub: opts.pubsub, windowSizes }),
+    context: (req) => ({ ...req, warehouse: opts.warehouse, pubsub: opts.pubsub, windowSizes, jobStaleAfterMs: opts.jobStaleAfterMs ?? DEFAULT_JOB_STALE_AFTER_MS }),
     logger: opts.logger,
     port: opts.port,
     health: async () => {

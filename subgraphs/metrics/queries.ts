@@ -6,9 +6,10 @@ import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
 import { SqlConditions } from '../common/index.ts';
 import { WINDOW_COLUMNS, toJobStatus, toWindow, type JobStatusNode, type WindowNode } from './rows.ts';
 
-export async function jobStatuses(wh: Warehouse): Promise<JobStatusNode[]> {
+/** Every job's row, its state derived at read time (`stale` after `staleAfterMs` without a heartbeat). */
+export async function jobStatuses(wh: Warehouse, staleAfterMs: number, now = Date.now()): Promise<JobStatusNode[]> {
   const rows = await wh.query('SELECT job, state, processed, dead_lettered, last_error, updated_at FROM job_status ORDER BY job');
-  return rows.map(toJobStatus);
+  return rows.map((r) => toJobStatus(r, now, staleAfterMs));
 }
 
 export interface WindowQuery {

@@ -12,6 +12,8 @@ export interface MetricsContext extends RequestInfo {
   readonly pubsub: PubSub;
   /** Window sizes (minutes) the stream aggregation produces. */
   readonly windowSizes: readonly number[];
+  /** A running job whose last heartbeat is older than this is shown as `stale`. */
+  readonly jobStaleAfterMs: number;
 }
 
 interface WindowArgs {
@@ -49,9 +51,9 @@ export function metricsResolvers(): SubgraphResolvers<MetricsContext> {
   return {
     DateTime: DateTimeScalar,
     Query: {
-      jobs: (_: unknown, __: unknown, ctx: MetricsContext) => jobStatuses(ctx.warehouse),
+      jobs: (_: unknown, __: unknown, ctx: MetricsContext) => jobStatuses(ctx.warehouse, ctx.jobStaleAfterMs),
       counters: async (_: unknown, __: unknown, ctx: MetricsContext) => {
-        const jobs = await jobStatuses(ctx.warehouse);
+        const jobs = await jobStatuses(ctx.warehouse, ctx.jobStaleAfterMs);
         return {
           eventsProcessed: jobs.reduce((s, j) => s + j.processed, 0),
           eventsDeadLettered: jobs.reduce((s, j) => s + j.deadLettered, 0),

@@ -9,12 +9,21 @@ export interface JobStatusNode {
   readonly deadLettered: number;
   readonly lastError: string | null;
   readonly updatedAt: number;
+  readonly stoppedAt: number | null;
 }
 
-export function toJobStatus(r: Row): JobStatusNode {
+/** The state a job status row shows when read at `now`: `stale` for a running row without a heartbeat within `staleAfterMs`. */
+export function shownJobState(stored: string, updatedAt: number, now: number, staleAfterMs: number): string {
+  return stored === 'running' && now - updatedAt > staleAfterMs ? 'stale' : stored;
+}
+
+export function toJobStatus(r: Row, now: number, staleAfterMs: number): JobStatusNode {
+  const updatedAt = num(r['updated_at']);
+  const state = shownJobState(str(r['state']), updatedAt, now, staleAfterMs);
   return {
     job: str(r['job']),
-    state: str(r['state']),
+    state,
+    stoppedAt: state === 'stopped' ? updatedAt : null,
     processed: num(r['processed']),
     deadLettered: num(r['dead_lettered']),
     lastError: strOrNull(r['last_error']),

@@ -97,11 +97,13 @@ void describe('metrics subgraph', () => {
     await wh.insert('job_status', [
       { job: 'landing-trips', state: 'running', processed: 1200, dead_lettered: 3, last_error: null, updated_at: T0, version: 1 },
       { job: 'aggregation', state: 'failed', processed: 800, dead_lettered: 0, last_error: 'boom', updated_at: T0 + MIN, version: 1 },
+      { job: 'features-realtime', state: 'stopped', processed: 50, dead_lettered: 0, last_error: null, updated_at: T0 + 2 * MIN, version: 1 },
+      { job: 'simulator', state: 'running', processed: 10, dead_lettered: 0, last_error: null, updated_at: Date.now(), version: 1 },
     ]);
     inner = createMemoryPubSub({}, { logger: silent, metrics: new Registry() });
     await inner.start();
     obs = observed(inner);
-    server = await startMetricsSubgraph({ warehouse: wh, pubsub: obs.pubsub, logger: silent, port: 0 });
+    server = await startMetricsSubgraph({ warehouse: wh, pubsub: obs.pubsub, logger: silent, port: 0, jobStaleAfterMs: 24 * 60 * MIN });
     client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
   });
   after(async () => {
@@ -111,18 +113,24 @@ void describe('metrics subgraph', () => {
     await wh.close();
   });
 
-  void it('lists jobs and platform counters from job_status', async () => {
-    const data = await gqlData<{ jobs: unknown[]; counters: unknown }>(server.url, `{
-      jobs { job state processed deadLettered lastError updatedAt }
+  void it('lists jobs and platform counters from job_status; a running row without a recent heartbeat is stale', async () => {
+    const data = await gqlData<{ jobs: { job: string; state: string; stoppedAt: string | null }[]; counters: unknown }>(server.url, `{
+      jobs { job state processed deadLettered lastError updatedAt stoppedAt }
       counters { eventsProcessed eventsDeadLettered jobs { job processed deadLettered } }
     }`);
-    assert.deepEqual(data.jobs, [
-      { job: 'aggregation', state: 'failed', processed: 800, deadLettered: 0, lastError: 'boom', updatedAt: new Date(T0 + MIN).toISOString() },
-      { job: 'landing-trips', state: 'running', processed: 1200, deadLettered: 3, lastError: null, updatedAt: new Date(T0).toISOString() },
+    const simulator = data.jobs.find((j) => j.job === 'simulator');
+    assert.equal(simulator?.state, 'running', 'a heartbeat within the threshold: running');
+    assert.deepEqual(data.jobs.filter((j) => j.job !== 'simulator'), [
+      { job: 'aggregation', state: 'failed', processed: 800, deadLettered: 0, lastError: 'boom', updatedAt: new Date(T0 + MIN).toISOString(), stoppedAt: null },
+      { job: 'features-realtime', state: 'stopped', processed: 50, deadLettered: 0, lastError: null, updatedAt: new Date(T0 + 2 * MIN).toISOString(), stoppedAt: new Date(T0 + 2 * MIN).toISOString() },
+      { job: 'landing-trips', state: 'stale', processed: 1200, deadLettered: 3, lastError: null, updatedAt: new Date(T0).toISOString(), stoppedAt: null },
     ]);
     assert.deepEqual(data.counters, {
-      eventsProcessed: 2000, eventsDeadLettered: 3,
-      jobs: [{ job: 'aggregation', processed: 800, deadLettered: 0 }, { job: 'landing-trips', processed: 1200, deadLettered: 3 }],
+      eventsProcessed: 2060, eventsDeadLettered: 3,
+      jobs: [
+        { job: 'aggregation', processed: 800, deadLettered: 0 }, { job: 'features-realtime', processed: 50, deadLettered: 0 },
+        { job: 'landing-trips', processed: 1200, deadLettered: 3 }, { job: 'simulator', processed: 10, deadLettered: 0 },
+      ],
     });
   });
 
