@@ -13,10 +13,11 @@
  *
  * Restart: the state is in the OnlineStore, so a restarted job (or another group member)
  * continues from it. A store that is not durable (`OnlineStore.durable === false`: the embedded
- * in-memory store, which at best snapshots to disk on close) may have lost writes the log's
- * committed offsets already cover, so on start the job rewinds its group to the beginning of the
- * retained log and re-applies everything: the state is a set of event ids, so events it already
- * holds change nothing and the ones it lost come back. Either way a restart serves the same values.
+ * in-memory store, which snapshots to disk periodically and on close) may have lost writes the
+ * log's committed offsets already cover, so on start the job also re-applies the retained log below
+ * those offsets (feature-rebuild.ts), in the background and behind the same gate as the consumer's
+ * batches: the state is a set of event ids, so events it already holds change nothing and the ones
+ * it lost come back. Either way a restart serves the same values.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -28,6 +29,8 @@ import type { FeatureEntity } from '../../schema/features.ts';
 import type { DeadLetter } from '../support/dead-letter.ts';
 import { startEventJob, type EventJob, type ParsedRecord } from '../support/event-consumer.ts';
 import { createGate, eventTimeProblem } from '../landing/landing-support.ts';
+import { errorMessage } from '../../schema/errors.ts';
+import { rebuildFeaturesFromLog } from './feature-rebuild.ts';
 import {
   applyToState, contributionsOf, emptyState, FEATURE_ENTITIES, featureValues, fieldName, parseState, pruneState,
   serializeState, sourceSpec, stateClock, stateEntity, stateTtlMs, valueTtlMs, type Contribution, type SourceName, type SourceState,
@@ -126,12 +129,20 @@ export async function updateFeatures(store: OnlineStore, events: readonly Parsed
 export async function startFeatureJob(o: FeatureJobOptions): Promise<EventJob> {
   await o.log.ensureTopics([TOPICS.booking, TOPICS.driver, TOPICS.deadLetter]);
   const logger = o.logger.child({ job: REALTIME_FEATURES.name });
-  if (!o.onlineStore.durable) await rewindGroup(o.log, logger);
   const gate = createGate();
   const now = o.now ?? Date.now;
   const updates = counter(o.metrics, 'gofuture_features_updates_total', 'Feature contributions applied to the online store', ['job']);
   const corrupt = counter(o.metrics, 'gofuture_features_state_reset_total', 'Feature state fields that could not be read and restarted empty', ['job']);
-  return startEventJob({
+  // started before the consumer so its first batches queue behind the rebuild's at the gate
+  const rebuilt = o.onlineStore.durable ? Promise.resolve(0) : rebuildFeaturesFromLog({
+    log: o.log, store: o.onlineStore, groupId: REALTIME_FEATURES.groupId, topics: REALTIME_FEATURES.topics, logger,
+    apply: (records) => gate(async () => void (await updateFeatures(o.onlineStore, records, now()))),
+  });
+  void rebuilt.then(
+    (n) => { if (n > 0) logger.info({ events: n }, 'online store is not durable: retained log re-applied (idempotent by event id)'); },
+    (e: unknown) => logger.error({ err: errorMessage(e) }, 'rebuilding the online store from the log failed; features may miss older events'),
+  );
+  const job = await startEventJob({
     name: REALTIME_FEATURES.name,
     groupId: REALTIME_FEATURES.groupId,
     topics: REALTIME_FEATURES.topics,
@@ -149,16 +160,11 @@ export async function startFeatureJob(o: FeatureJobOptions): Promise<EventJob> {
       return r.letters;
     }),
   });
-}
-
-/** Moves the group back to the beginning of the retained log (see the module comment). */
-async function rewindGroup(log: EventLog, logger: Logger): Promise<void> {
-  for (const topic of REALTIME_FEATURES.topics) {
-    const committed = await log.committedOffsets(REALTIME_FEATURES.groupId, topic);
-    const moves: Record<number, string> = {};
-    for (const [p, c] of Object.entries(committed)) if (BigInt(c) > 0n) moves[Number(p)] = '0';
-    if (Object.keys(moves).length === 0) continue;
-    logger.info({ topic }, 'online store is not durable: re-applying the retained log (idempotent by event id)');
-    await log.setOffsets(REALTIME_FEATURES.groupId, topic, moves);
-  }
+  return {
+    ...job,
+    stop: async () => {
+      await rebuilt.catch(() => 0);
+      await job.stop();
+    },
+  };
 }

@@ -156,6 +156,8 @@ export async function startPaymentsLanding(o: LandingJobOptions): Promise<EventJ
   const now = o.now ?? Date.now;
   const unknownRegion = counter(o.metrics, 'gofuture_landing_payments_unknown_region_total', 'Payments scored with an unknown region (UTC, high-risk geography)', []);
   const skippedEvents = counter(o.metrics, 'gofuture_landing_events_skipped_total', 'Events a landing job consumed but does not land (they feed other jobs)', ['job']);
+  const pendingPayments = counter(o.metrics, 'gofuture_landing_payments_pending_total', 'Payment facts kept waiting for their PaymentInitiated (arrived first)', []);
+  const rescoredPayments = counter(o.metrics, 'gofuture_landing_payments_rescored_total', 'Stored payments re-scored because an earlier initiation of their user arrived later', []);
   const logger = o.logger.child({ job: PAYMENTS_LANDING.name });
   return startEventJob({
     name: PAYMENTS_LANDING.name,
@@ -172,6 +174,8 @@ export async function startPaymentsLanding(o: LandingJobOptions): Promise<EventJ
         logger.warn({ payments: r.unknownRegions }, 'payments from regions not in schema/regions.ts scored as UTC and high-risk');
       }
       if (r.skipped > 0) skippedEvents.inc({ job: PAYMENTS_LANDING.name }, r.skipped);
+      if (r.pending > 0) pendingPayments.inc(r.pending);
+      if (r.rescored > 0) rescoredPayments.inc(r.rescored);
       return r.letters;
     },
   });

@@ -17,7 +17,7 @@ import { createMemoryOnlineStore, type MemoryOnlineStore } from '../../connector
 import { REALTIME_FEATURES, startFeatureJob, updateFeatures } from '../../jobs/features/realtime-features.ts';
 import type { ParsedRecord } from '../../jobs/support/event-consumer.ts';
 import { EVENT_TOPIC, eventKey, type DomainEvent } from '../../schema/events/domain-events.ts';
-import { ALL_TOPICS } from '../../schema/events/topics.ts';
+import { ALL_TOPICS, TOPICS } from '../../schema/events/topics.ts';
 import { waitFor } from '../conformance/helpers.ts';
 import { booking, completed, created, DAY, driverRated, MIN, T0 } from './landing-event-factory.ts';
 
@@ -145,6 +145,7 @@ async function restartScenario(name: string, crash: boolean): Promise<void> {
   const first = await startProcess(dataDir);
   const events = eventSet();
   await publish(first.log, events);
+  await first.log.publish('booking-events', [{ key: 'kzn', value: '{"event_type":"BookingCreated", truncated' }]);
   await drained(first.log);
   const before = await snapshotValues(first.store);
   assert.ok(before.rider?.every((v) => v !== null), 'features were computed');
@@ -158,6 +159,9 @@ async function restartScenario(name: string, crash: boolean): Promise<void> {
     await drained(second.log);
     await waitFor('features served again', async () => JSON.stringify(await snapshotValues(second.store)) === JSON.stringify(before));
     assert.deepEqual(await snapshotValues(second.store), before);
+    let letters = 0;
+    for (let p = 0; p < TOPICS.deadLetter.partitions; p++) letters += (await second.log.read(TOPICS.deadLetter.name, p, '0', 1000)).length;
+    assert.equal(letters, 1, 'the malformed record is dead-lettered once, not again by the restart');
   } finally {
     await second.job.stop();
     await second.store.close();
