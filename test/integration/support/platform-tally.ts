@@ -196,7 +196,7 @@ export function revenueDayTally(events: readonly DomainEvent[]): RevenueDayFigur
   for (const e of events) {
     if (e.event_type !== 'PaymentCompleted' && e.event_type !== 'PaymentFailed' && e.event_type !== 'PaymentRefunded') continue;
     const p = pays.get(e.data.payment_id);
-    if (!p) continue; // no PaymentInitiated: the landing job dead-letters such events
+    if (!p) continue; // no PaymentInitiated (yet): not a payment row; its facts wait in the pending table
     if (e.event_type === 'PaymentCompleted') p.completed = true;
     else if (e.event_type === 'PaymentFailed') p.failed = true;
     else p.refund = Math.max(p.refund ?? 0, e.data.amount);
