@@ -49,7 +49,7 @@ export const PlatformConfigSchema = z.object({
   }).strict().prefault({}),
   /** Seconds between job-status snapshots written to the warehouse. */
   jobStatusIntervalMs: z.number().int().min(100).default(2000),
-  /** A running job whose last job-status heartbeat is older than this is shown as `stale` by Query.jobs. */
+  /** A running job whose last job-status heartbeat is older than this is shown as `stale` by Query.jobs (keep it several jobStatusIntervalMs). */
   jobStaleAfterMs: z.number().int().min(1000).default(15_000),
 }).strict();
 

@@ -1,7 +1,9 @@
 /**
  * The landing jobs: domain events -> Warehouse (TRIPS, PAYMENTS, DRIVERS, DRIVER_RATINGS), so the
- * trips and payments subgraphs read real data. The caller creates the tables first
- * (`warehouse.ensureTables(WAREHOUSE_TABLES)`); the topics the jobs read and the dead-letter topic
+ * trips and payments subgraphs read real data. Every row is a function of the set of events landed
+ * (arrival order, batching and duplicates do not matter; docs/decisions/0008). The caller creates
+ * the tables first (`warehouse.ensureTables(WAREHOUSE_TABLES)`); the payments lander ensures its
+ * private `landing_payment_pending` table itself; the topics the jobs read and the dead-letter topic
  * are ensured here (idempotent).
  */
 import type { Logger } from 'pino';
