@@ -26,6 +26,8 @@ export const PlatformConfigSchema = z.object({
   gateway: z.object({
     port: port.default(4000),
     planner: z.enum(['js', 'rust']).default('js'),
+    /** 'thread': the gateway runs in its own worker thread behind a front door (docs/decisions/0007); 'inline': on the jobs' event loop. */
+    isolation: z.enum(['thread', 'inline']).default('thread'),
   }).strict().prefault({}),
   subgraphs: z.object({
     trips: port, payments: port, features: port, models: port, metrics: port,

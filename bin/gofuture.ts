@@ -1,127 +1,100 @@
 #!/usr/bin/env node
 /**
- * The platform's command line: start | gateway | subgraph | supergraph | train-models.
- * Exits non-zero with one line on bad input (a config error names the key).
+ * The platform's command line. Each command is a module under bin/commands/ loaded only when it
+ * runs, so `gofuture gateway` does not pay for the jobs and connectors and `--help` loads nothing.
+ * To add a command: one entry in COMMANDS (usage lines, one-line summary, lazy import of a module
+ * exporting `run(argv)`). Exits non-zero with one line on bad input (a config error names the key).
  */
-import { parseArgs } from 'node:util';
 import { errorMessage, isPlatformError } from '../schema/errors.ts';
-import { JOB_NAMES, loadConfig, SUBGRAPH_NAMES, type JobName, type SubgraphName } from './config.ts';
-import { createLogger } from './logger.ts';
-import { startJobsOnly, startPlatform, startSingleSubgraph, writeSupergraph } from './platform.ts';
-import { runGatewayCli } from '../gateway/cli.ts';
-import { trainInitialModels } from '../jobs/training/train-initial-models.ts';
 
-const USAGE = `usage:
-  gofuture start [--profile embedded|services] [--config FILE] [--port N] [--data-dir DIR]
-  gofuture gateway (--supergraph FILE | --subgraph NAME=URL ...) [--port N]
-  gofuture subgraph <${SUBGRAPH_NAMES.join('|')}> [--port N] [--profile P] [--config FILE] [--data-dir DIR]
-  gofuture run <${JOB_NAMES.join('|')}> ... [--profile P] [--config FILE] [--data-dir DIR]
-  gofuture supergraph --out FILE [--profile P] [--config FILE]
-  gofuture train-models [DIR]`;
-
-const commonOptions = {
-  profile: { type: 'string' },
-  config: { type: 'string' },
-  port: { type: 'string' },
-  'data-dir': { type: 'string' },
-  out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function parsePort(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${flag} must be a port number (0-65535), got "${v}"`);
-  return n;
+export interface CommandModule {
+  run(argv: readonly string[]): Promise<void>;
 }
 
-/** Stops `stop` once on SIGINT/SIGTERM; a second signal forces the exit. */
-function onSignals(stop: () => Promise<void>, logger: { info: (o: object, m: string) => void; error: (o: object, m: string) => void }): void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      process.exit(130);
-    }
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        logger.error({ err: errorMessage(e) }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+export interface Command {
+  /** Usage lines, without the leading `gofuture `. */
+  readonly usage: readonly string[];
+  readonly summary: string;
+  readonly load: () => Promise<CommandModule>;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === 'gateway') {
-    await runGatewayCli(rest);
+const COMMON = '[--profile embedded|services] [--config FILE] [--data-dir DIR]';
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  start: {
+    usage: [`start ${COMMON} [--port N]`],
+    summary: 'the whole platform: connectors, jobs, subgraphs and the gateway (in its own thread)',
+    load: () => import('./commands/start.ts'),
+  },
+  gateway: {
+    usage: [
+      'gateway --supergraph FILE [--port N] [--host H] [--planner js|rust] [--production]',
+      'gateway --subgraph NAME=URL [--subgraph NAME=URL ...] [--port N] [--host H] [--planner js|rust] [--production]',
+    ],
+    summary: 'the federated gateway alone over any Federation v2 supergraph (PORT env, default 4000)',
+    load: () => import('./commands/gateway.ts'),
+  },
+  subgraph: {
+    usage: [`subgraph <trips|payments|features|models|metrics> [--port N] ${COMMON}`],
+    summary: 'one subgraph alone on its port, with the connectors it needs',
+    load: () => import('./commands/subgraph.ts'),
+  },
+  run: {
+    usage: [`run <simulator|cdc|landing|features|aggregation> ... ${COMMON}`],
+    summary: 'only these background jobs in this process',
+    load: () => import('./commands/run-jobs.ts'),
+  },
+  supergraph: {
+    usage: [`supergraph --out FILE ${COMMON}`],
+    summary: 'compose the supergraph from the running subgraphs and write it to FILE',
+    load: () => import('./commands/supergraph.ts'),
+  },
+  'train-models': {
+    usage: ['train-models [DIR]'],
+    summary: 'regenerate the ONNX models and their registry (default DIR: models)',
+    load: () => import('./commands/train-models.ts'),
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    'usage: gofuture <command> [options]     (gofuture help <command>, gofuture <command> --help)',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    ...Object.values(COMMANDS).flatMap((c) => c.usage.map((u) => `  gofuture ${u}`)),
+  ].join('\n');
+}
+
+export function commandUsage(name: string, command: Command): string {
+  return [`${name}: ${command.summary}`, ...command.usage.map((u, i) => `${i === 0 ? 'usage: ' : '       '}gofuture ${u}`)].join('\n');
+}
+
+const isHelp = (a: string | undefined): boolean => a === '--help' || a === '-h' || a === 'help';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || isHelp(name)) {
+    const topic = rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(`${topic && rest[0] ? commandUsage(rest[0], topic) : usage()}\n`);
     return;
   }
-  const { values, positionals } = parseArgs({ args: rest, options: commonOptions, allowPositionals: true, strict: true });
-  if (values.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
+  const command = COMMANDS[name];
+  if (!command) throw new Error(`unknown command "${name}"\n${usage()}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${commandUsage(name, command)}\n`);
     return;
   }
-  const port = parsePort(values.port, 'port');
-  const sources = {
-    ...(values.profile ? { profile: values.profile } : {}),
-    ...(values.config ? { file: values.config } : {}),
-    overrides: { ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) },
-  };
-  switch (command) {
-    case 'start': {
-      const config = loadConfig({ ...sources, overrides: { ...sources.overrides, ...(port !== undefined ? { gateway: { port } } : {}) } });
-      const logger = createLogger(config.logLevel);
-      const platform = await startPlatform(config, logger);
-      logger.info({ gateway: platform.gatewayUrl, subgraphs: platform.subgraphUrls }, `GoFuture data API ready: ${platform.gatewayUrl}`);
-      onSignals(() => platform.stop(), logger);
-      return;
-    }
-    case 'subgraph': {
-      const name = positionals[0];
-      if (!name || !(SUBGRAPH_NAMES as readonly string[]).includes(name)) throw new Error(`subgraph: name must be one of ${SUBGRAPH_NAMES.join(', ')}`);
-      const sg = name as SubgraphName;
-      const config = loadConfig({ ...sources, overrides: { ...sources.overrides, ...(port !== undefined ? { subgraphs: { [sg]: port } } : {}) } });
-      const logger = createLogger(config.logLevel);
-      const running = await startSingleSubgraph(config, sg, logger);
-      logger.info({ url: running.url }, `subgraph ${sg} ready`);
-      onSignals(() => running.stop(), logger);
-      return;
-    }
-    case 'run': {
-      const unknown = positionals.filter((p) => !(JOB_NAMES as readonly string[]).includes(p));
-      if (positionals.length === 0 || unknown.length > 0) throw new Error(`run: jobs must be among ${JOB_NAMES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
-      const config = loadConfig({ ...sources, overrides: { ...sources.overrides, jobs: positionals as JobName[] } });
-      const logger = createLogger(config.logLevel);
-      const running = await startJobsOnly(config, logger);
-      logger.info({ jobs: config.jobs }, `jobs running: ${config.jobs.join(', ')}`);
-      onSignals(() => running.stop(), logger);
-      return;
-    }
-    case 'supergraph': {
-      if (!values.out) throw new Error('supergraph: --out FILE is required');
-      const config = loadConfig(sources);
-      await writeSupergraph(config, values.out, createLogger(config.logLevel));
-      return;
-    }
-    case 'train-models': {
-      const dir = positionals[0] ?? 'models';
-      await trainInitialModels(dir);
-      process.stdout.write(`models written to ${dir}\n`);
-      return;
-    }
-    default:
-      throw new Error(`unknown command "${command}"\n${USAGE}`);
-  }
+  const mod = await command.load();
+  await mod.run(rest);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  const code = isPlatformError(e) ? `${e.code}: ` : '';
-  process.stderr.write(`gofuture: ${code}${errorMessage(e)}\n`);
-  process.exit(isPlatformError(e) && e.code === 'CONFIG_INVALID' ? 78 : 1);
-});
+if (import.meta.main) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    const code = isPlatformError(e) ? `${e.code}: ` : '';
+    process.stderr.write(`gofuture: ${code}${errorMessage(e)}\n`);
+    process.exit(isPlatformError(e) && e.code === 'CONFIG_INVALID' ? 78 : 1);
+  });
+}

@@ -9,7 +9,9 @@ import { ALL_TOPICS } from '../schema/events/topics.ts';
 import { WAREHOUSE_TABLES } from '../schema/tables/warehouse-tables.ts';
 import { errorMessage } from '../schema/errors.ts';
 import { composeFromSubgraphs } from '../gateway/compose.ts';
-import { startGateway } from '../gateway/server.ts';
+import type { RunningGateway } from '../gateway/server.ts';
+import type { GatewayData } from '../gateway/thread-protocol.ts';
+import { startGatewayThread } from '../gateway/thread.ts';
 import type { SubgraphServer } from '../subgraphs/common/index.ts';
 import { SUBGRAPH_NAMES, type PlatformConfig, type SubgraphName } from './config.ts';
 import { buildConnectors, connectorList, type PlatformConnectors } from './connectors.ts';
@@ -49,6 +51,28 @@ async function startConnectors(config: Readonly<PlatformConfig>, logger: Logger,
   return connectors;
 }
 
+/**
+ * The gateway over the platform's subgraphs. By default in its own worker thread, so planning and
+ * execution never share the event loop of the jobs and subgraphs (docs/decisions/0007); `/health`
+ * and `/metrics` (gateway + this thread's registry) are answered by the front door on this thread.
+ */
+async function startPlatformGateway(
+  config: Readonly<PlatformConfig>,
+  subgraphUrls: Readonly<Record<SubgraphName, string>>,
+  logger: Logger,
+  metrics: Registry,
+): Promise<RunningGateway> {
+  const data: GatewayData = {
+    supergraph: { kind: 'subgraphs', subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: subgraphUrls[name] })) },
+    production: config.production,
+    planner: config.gateway.planner,
+  };
+  const where = { port: config.gateway.port, host: config.host, logger: logger.child({ component: 'gateway' }) };
+  if (config.gateway.isolation === 'thread') return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics });
+  const { startGateway } = await import('../gateway/server.ts');
+  return startGateway({ ...data, ...where, registry: metrics });
+}
+
 export async function startPlatform(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry = defaultRegistry): Promise<RunningPlatform> {
   const undo: (() => Promise<void>)[] = [];
   try {
@@ -62,15 +86,7 @@ export async function startPlatform(config: Readonly<PlatformConfig>, logger: Lo
       undo.push(() => server.close());
     }
     const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].url])) as Record<SubgraphName, string>;
-    const gateway = await startGateway({
-      supergraph: { kind: 'subgraphs', subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: subgraphUrls[name] })) },
-      port: config.gateway.port,
-      host: config.host,
-      logger: logger.child({ component: 'gateway' }),
-      production: config.production,
-      planner: config.gateway.planner,
-      registry: metrics,
-    });
+    const gateway = await startPlatformGateway(config, subgraphUrls, logger, metrics);
     undo.push(() => gateway.close());
     let stopped: Promise<void> | null = null;
     return {

@@ -3,12 +3,15 @@
  *   gateway --supergraph FILE [--port N] [--host H] [--planner js|rust] [--production]
  *   gateway --subgraph name=url [--subgraph name=url ...] [--port N] ...
  * `--port` wins over the PORT env var; the default is 4000. NODE_ENV=production implies
- * --production. A bad flag is a CONFIG_INVALID error naming it.
+ * --production. A bad flag is a CONFIG_INVALID error naming it. The gateway runs in its own
+ * worker thread behind a front door (thread.ts): this module loads only node:http and the front,
+ * so `/health` answers while the thread still loads the runtime (`/graphql` answers 503 until then).
  */
 import { pino, type Logger } from 'pino';
 import { PlatformError, errorMessage } from '../schema/errors.ts';
 import type { SubgraphEndpoint } from './compose.ts';
-import { startGateway, type PlannerKind, type RunningGateway, type SupergraphSource } from './server.ts';
+import type { PlannerKind, RunningGateway, SupergraphSource } from './server.ts';
+import { startGatewayThread } from './thread.ts';
 
 export interface GatewayCliOptions {
   readonly supergraph: SupergraphSource;
@@ -123,8 +126,8 @@ export async function runGatewayCli(
   env: Readonly<Record<string, string | undefined>> = process.env,
   logger: Logger = pino({ name: 'gateway', level: env['LOG_LEVEL'] ?? 'info' }),
 ): Promise<RunningGateway> {
-  const opts = parseGatewayArgs(argv, env);
-  const gateway = await startGateway({ ...opts, logger });
+  const { port, host, ...data } = parseGatewayArgs(argv, env);
+  const gateway = await startGatewayThread({ gateway: data, port, host, logger });
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {

@@ -18,6 +18,7 @@ import { composeFromSubgraphs, loadSupergraphFile, supergraphSubgraphsOf, type F
 import { createErrorPlugin, createMaskError, requestIdScope } from './errors.ts';
 import { hiveLoggerFrom } from './hive-logger.ts';
 import { createGatewayMetrics, type HttpRoute } from './metrics.ts';
+import { gatewayPluginsFrom } from './plugin-set.ts';
 import { checkReadiness } from './readiness.ts';
 import { PlatformError, errorMessage } from '../schema/errors.ts';
 
@@ -45,7 +46,10 @@ export interface GatewayOptions {
   readonly compose?: FetchSdlOptions;
   /** Time a subgraph gets to answer a readiness probe (default 2000 ms). */
   readonly readinessTimeoutMs?: number;
-  /** Extra runtime plugins (auth, limits, caching) added by later layers. */
+  /**
+   * Extra runtime plugin objects, for callers in the same thread (tests). Policies configured as
+   * data are built by `gatewayPluginsFrom` (plugin-set.ts) so they also work in the gateway thread.
+   */
   readonly plugins?: readonly GatewayPlugin[];
 }
 
@@ -112,7 +116,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const supergraphSdl = await loadSupergraph(opts.supergraph, opts);
   const subgraphs = supergraphSubgraphsOf(supergraphSdl);
   const metrics = createGatewayMetrics(opts.registry);
-  const extraPlugins = opts.plugins ?? [];
+  const extraPlugins = [...gatewayPluginsFrom(opts, log), ...(opts.plugins ?? [])];
 
   const runtime = createGatewayRuntime({
     supergraph: supergraphSdl,
@@ -197,7 +201,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     await wsServer.dispose();
     wss.close();
     await runtime.dispose();
-    throw new PlatformError('CONFIG_INVALID', `gateway: cannot listen on ${host}:${opts.port ?? 4000}: ${errorMessage(e)}`, { host, port: opts.port ?? 4000 }, { cause: e });
+    throw new PlatformError('LISTEN_FAILED', `gateway: cannot listen on ${host}:${opts.port ?? 4000}: ${errorMessage(e)}`, { host, port: opts.port ?? 4000 }, { cause: e });
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${GRAPHQL_PATH}`;

@@ -105,7 +105,7 @@ void describe('composing a supergraph from live subgraphs', () => {
     const taken = (users.server.address() as AddressInfo).port;
     await assert.rejects(
       startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'users', url: users.url }] }, port: taken, logger, registry: new Registry() }),
-      expectCode('CONFIG_INVALID', new RegExp(`cannot listen on 127\\.0\\.0\\.1:${taken}: .*EADDRINUSE`)),
+      expectCode('LISTEN_FAILED', new RegExp(`cannot listen on 127\\.0\\.0\\.1:${taken}: .*EADDRINUSE`)),
     );
   });
 
