@@ -2,13 +2,15 @@
  * Errors at the gateway edge. Parse and validation errors carry their spec codes from the runtime;
  * variables are coerced here up front (BAD_USER_INPUT, HTTP 400, whichever planner runs); subgraph
  * errors pass through with their codes. What is left is the unexpected: an exception inside the
- * gateway, an unreachable subgraph, a subgraph's INTERNAL_SERVER_ERROR. Those are logged with the
- * request id and, in production, masked (message replaced; stack traces and request dumps dropped).
+ * gateway, a subgraph's INTERNAL_SERVER_ERROR. Those are logged with the request id and, in
+ * production, masked (message replaced; stack traces and request dumps dropped). An unreachable
+ * subgraph is partial failure: SUBGRAPH_UNAVAILABLE with `serviceName`, in every mode.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { GraphQLError, getOperationAST, getVariableValues, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Logger } from 'pino';
+import { ERROR_CATALOGUE } from '../schema/errors.ts';
 
 export const MASKED_MESSAGE = 'Internal server error';
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -16,6 +18,8 @@ const REQUEST_ID_HEADER = 'x-request-id';
 const LEAKY_EXTENSIONS = ['stacktrace', 'exception', 'originalError', 'request', 'response'];
 /** Codes that say "something broke inside": an internal error, or a subgraph that could not be reached. */
 const UNEXPECTED_CODES: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'SUBREQUEST_HTTP_ERROR']);
+/** The runtime's code for a subgraph request that failed at the HTTP level (refused, reset, 5xx). */
+const SUBREQUEST_FAILED = 'SUBREQUEST_HTTP_ERROR';
 
 /** The request id of the HTTP request being handled, for errors raised outside execution. */
 export const requestIdScope = new AsyncLocalStorage<string>();
@@ -56,6 +60,21 @@ function maskedError(error: GraphQLError, requestId: string | undefined): GraphQ
   });
 }
 
+/**
+ * A subgraph that could not be reached: the fields it resolves are null (they are nullable where
+ * that can happen) and the caller gets a coded error naming the subgraph, in production too. In
+ * production the message is the catalogue's generic one; the runtime's (internal address) and its
+ * `request` extension (the subgraph query) go to the log only.
+ */
+function subgraphUnavailable(error: GraphQLError, requestId: string | undefined, production: boolean): GraphQLError {
+  const serviceName = error.extensions['serviceName'];
+  return new GraphQLError(production ? ERROR_CATALOGUE.SUBGRAPH_UNAVAILABLE.message : error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE', ...(typeof serviceName === 'string' ? { serviceName } : {}), ...(requestId ? { requestId } : {}) },
+  });
+}
+
 function isAlreadyMasked(error: GraphQLError): boolean {
   return error.message === MASKED_MESSAGE && error.extensions['code'] === 'INTERNAL_SERVER_ERROR' && !error.originalError;
 }
@@ -70,6 +89,10 @@ export function createMaskError(opts: ErrorPluginOptions): (error: unknown, mess
     const requestId = requestIdScope.getStore();
     if (error instanceof GraphQLError) {
       if (isAlreadyMasked(error)) return error;
+      if (error.extensions['code'] === SUBREQUEST_FAILED) {
+        opts.logger.error({ requestId, err: error, serviceName: error.extensions['serviceName'] }, 'subgraph unavailable');
+        return subgraphUnavailable(error, requestId, opts.production);
+      }
       if (!isUnexpected(error) && typeof error.extensions['code'] === 'string') {
         return new GraphQLError(error.message, {
           ...(error.nodes ? { nodes: error.nodes } : {}),
@@ -93,6 +116,11 @@ export function processErrors(
   let changed = false;
   const out = errors.map((error) => {
     if (!(error instanceof GraphQLError)) return error;
+    if (error.extensions['code'] === SUBREQUEST_FAILED) {
+      opts.logger.error({ requestId: opts.requestId, path: error.path, serviceName: error.extensions['serviceName'], subgraphMessage: error.message }, 'subgraph unavailable');
+      changed = true;
+      return subgraphUnavailable(error, opts.requestId, opts.production);
+    }
     if (isUnexpected(error) && !isAlreadyMasked(error)) {
       opts.logger.error(
         { requestId: opts.requestId, path: error.path, err: error.originalError ?? error, subgraphMessage: error.message },

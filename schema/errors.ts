@@ -1,50 +1,90 @@
 /**
- * The one error catalogue. Every error the platform raises on purpose carries one of these
- * stable codes; at the GraphQL edge it becomes `extensions.code`.
+ * The one error catalogue, kept the way Fastify keeps its own (lib/errors.js + docs/Reference/
+ * Errors.md): every error the platform raises on purpose has a stable code here with its HTTP
+ * status, how much of it callers may see, and a message template. `docs/errors.md` is generated
+ * from it (`node scripts/errors-doc.ts`) and test/unit/error-catalogue.test.ts checks that every
+ * code is documented and used. At the GraphQL edge the code becomes `extensions.code`.
+ *
+ * `expose`:
+ * - `message`: the caller's own doing; code, message and primitive details are shown as they are.
+ * - `code`: code and the catalogue's generic message (the template, which names nothing internal)
+ *   are shown; the instance's message and details (hosts, ports, SQL) go to the logs only.
+ * - `none`: internal; logged with the request id, masked as INTERNAL_SERVER_ERROR in production.
  */
-export const ErrorCodes = {
+export type Exposure = 'message' | 'code' | 'none';
+
+export interface ErrorSpec {
+  /** HTTP status when this error decides the response (GraphQL results with data stay 200). */
+  readonly status: number;
+  readonly expose: Exposure;
+  /** Message template; `{name}` is filled from params by `formatError`. For `expose: 'code'` it is what callers see. */
+  readonly message: string;
+  /** One line for docs/errors.md: when it happens and what to do. */
+  readonly description: string;
+}
+
+export const ERROR_CATALOGUE = {
   // request edge (GraphQL)
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
-  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
-  NOT_FOUND: 'NOT_FOUND',
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
-  // configuration
-  CONFIG_INVALID: 'CONFIG_INVALID',
-  CONNECTOR_UNKNOWN_KIND: 'CONNECTOR_UNKNOWN_KIND',
-  CONNECTOR_NOT_STARTED: 'CONNECTOR_NOT_STARTED',
-  CONNECTOR_UNAVAILABLE: 'CONNECTOR_UNAVAILABLE',
-  CAPABILITY_UNSUPPORTED: 'CAPABILITY_UNSUPPORTED',
-  EVENT_LOG_GROUP_ACTIVE: 'EVENT_LOG_GROUP_ACTIVE',
-  LISTEN_FAILED: 'LISTEN_FAILED',
-  GATEWAY_UNAVAILABLE: 'GATEWAY_UNAVAILABLE',
+  BAD_USER_INPUT: { status: 400, expose: 'message', message: 'Invalid input: {reason}', description: 'An argument or variable was refused (wrong type, out of range, unknown id format). Fix the request.' },
+  GRAPHQL_PARSE_FAILED: { status: 400, expose: 'message', message: 'Syntax error: {reason}', description: 'The document is not valid GraphQL syntax (raised by the GraphQL runtime).' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, expose: 'message', message: '{reason}', description: 'The document does not validate against the schema (raised by the GraphQL runtime).' },
+  NOT_FOUND: { status: 404, expose: 'message', message: '{what} {id} not found', description: 'The requested object does not exist.' },
+  INTERNAL_SERVER_ERROR: { status: 500, expose: 'none', message: 'Internal server error', description: 'Something failed inside; the log line with the same requestId says what.' },
+  SUBGRAPH_UNAVAILABLE: { status: 502, expose: 'code', message: 'A backing service did not answer; the fields it resolves are null.', description: 'A subgraph could not be reached or failed; the rest of the data is returned and `extensions.serviceName` names the subgraph.' },
+  GATEWAY_UNAVAILABLE: { status: 503, expose: 'code', message: 'The gateway is starting or restarting; retry shortly.', description: 'The gateway thread is loading or being restarted; /health still answers. Retry after the Retry-After delay.' },
+  // configuration and start
+  CONFIG_INVALID: { status: 500, expose: 'none', message: 'invalid config at {path}: {reason}', description: 'A config value, flag or supergraph is wrong; the start stops with one line naming the key (exit 78).' },
+  LISTEN_FAILED: { status: 500, expose: 'none', message: 'cannot listen on {host}:{port}: {reason}', description: 'A server could not bind its port (in use, no permission). Free the port or choose another.' },
+  CONNECTOR_UNKNOWN_KIND: { status: 500, expose: 'none', message: 'unknown {capability} kind "{kind}"', description: 'A connector config names a kind no factory is registered for.' },
+  CONNECTOR_NOT_STARTED: { status: 503, expose: 'none', message: '{connector} is not started', description: 'A connector was used before start() or after close().' },
+  CONNECTOR_UNAVAILABLE: { status: 503, expose: 'code', message: 'A backing service is unavailable; retry later.', description: 'A connector cannot reach its service (broker, database, store); details with host and port are in the logs.' },
+  CAPABILITY_UNSUPPORTED: { status: 501, expose: 'message', message: '{connector} does not support {capability}', description: 'The configured implementation declares that it lacks this capability.' },
+  EVENT_LOG_GROUP_ACTIVE: { status: 409, expose: 'message', message: 'setOffsets: group {group} has running members; stop them first', description: 'Offsets of a consumer group can only be set while no member runs (every EventLog implementation).' },
+  CDC_SLOT_IN_USE: { status: 409, expose: 'none', message: 'replication slot {slot} is in use by another connection', description: 'Another process streams from the PostgreSQL replication slot; stop it or wait (slotBusyWaitMs).' },
   // data path
-  EVENT_INVALID: 'EVENT_INVALID',
-  EVENT_LATE: 'EVENT_LATE',
-  CHANGE_INVALID: 'CHANGE_INVALID',
-  TOPIC_UNKNOWN: 'TOPIC_UNKNOWN',
-  WAREHOUSE_QUERY_FAILED: 'WAREHOUSE_QUERY_FAILED',
-  WAREHOUSE_ROW_REJECTED: 'WAREHOUSE_ROW_REJECTED',
-  SQL_PARAM_INVALID: 'SQL_PARAM_INVALID',
+  EVENT_INVALID: { status: 422, expose: 'none', message: 'invalid event: {reason}', description: 'A record does not match its event contract; it is dead-lettered with this reason.' },
+  EVENT_LATE: { status: 422, expose: 'none', message: 'event later than the allowed lateness: {reason}', description: 'An event arrived after its window closed for good; dead-lettered.' },
+  CHANGE_INVALID: { status: 422, expose: 'none', message: 'invalid change: {reason}', description: 'A CDC change (pgoutput or Debezium envelope) cannot be decoded; dead-lettered.' },
+  TOPIC_UNKNOWN: { status: 404, expose: 'none', message: 'unknown topic or partition: {topic}', description: 'A topic or partition that was never created was addressed.' },
+  WAREHOUSE_QUERY_FAILED: { status: 500, expose: 'none', message: 'warehouse query failed: {reason}', description: 'The warehouse refused or failed a query.' },
+  WAREHOUSE_ROW_REJECTED: { status: 422, expose: 'none', message: 'row rejected by {table}: {reason}', description: 'A row does not fit its warehouse table contract.' },
+  SQL_PARAM_INVALID: { status: 500, expose: 'none', message: 'invalid SQL parameter {name}: {reason}', description: 'A query was built with a parameter of an unsupported type (a bug in our code).' },
   // models
-  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
-  MODEL_INPUT_INVALID: 'MODEL_INPUT_INVALID',
-  MODEL_RUN_FAILED: 'MODEL_RUN_FAILED',
-} as const;
+  MODEL_NOT_FOUND: { status: 404, expose: 'message', message: 'model {model} not found', description: 'The model or version asked for is not in the registry.' },
+  MODEL_INPUT_INVALID: { status: 400, expose: 'message', message: 'invalid model input: {reason}', description: 'The features given to a prediction do not fit the model (missing, wrong shape, out of range).' },
+  MODEL_RUN_FAILED: { status: 500, expose: 'none', message: 'model {model} failed to run: {reason}', description: 'The model runtime failed on valid input.' },
+} as const satisfies Readonly<Record<string, ErrorSpec>>;
 
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-/** Codes that are safe to show to a caller as they are (the rest are masked in production). */
-export const PUBLIC_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'BAD_USER_INPUT',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'NOT_FOUND',
-  'MODEL_NOT_FOUND',
-  'MODEL_INPUT_INVALID',
-  'CAPABILITY_UNSUPPORTED',
-  'CONNECTOR_UNAVAILABLE',
-]);
+export const ERROR_CODE_LIST: readonly ErrorCode[] = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+/** Every code by name (`ErrorCodes.BAD_USER_INPUT === 'BAD_USER_INPUT'`). */
+export const ErrorCodes: { readonly [K in ErrorCode]: K } = Object.freeze(Object.fromEntries(ERROR_CODE_LIST.map((c) => [c, c])) as { [K in ErrorCode]: K });
+
+/** Codes whose message callers may see as it is (`expose: 'message'`); the rest are generic or masked. */
+export const PUBLIC_CODES: ReadonlySet<ErrorCode> = new Set(ERROR_CODE_LIST.filter((c) => ERROR_CATALOGUE[c].expose === 'message'));
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CATALOGUE, code);
+}
+
+export function errorSpec(code: ErrorCode): ErrorSpec {
+  return ERROR_CATALOGUE[code];
+}
+
+/** The code's message template with `{name}` filled from params (unknown names stay as they are). */
+export function formatError(code: ErrorCode, params: Readonly<Record<string, unknown>> = {}): string {
+  return ERROR_CATALOGUE[code].message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** What a caller is shown for an error of this code: its message, the generic template, or nothing (masked). */
+export function callerMessage(code: ErrorCode, message: string): string | null {
+  const spec = ERROR_CATALOGUE[code];
+  if (spec.expose === 'message') return message;
+  if (spec.expose === 'code') return spec.message;
+  return null;
+}
 
 export class PlatformError extends Error {
   readonly code: ErrorCode;
@@ -55,6 +95,16 @@ export class PlatformError extends Error {
     this.name = 'PlatformError';
     this.code = code;
     this.details = Object.freeze({ ...details });
+  }
+
+  /** HTTP status of this error's code. */
+  get status(): number {
+    return ERROR_CATALOGUE[this.code].status;
+  }
+
+  /** A PlatformError whose message is the code's template filled from `params` (also kept as details). */
+  static of(code: ErrorCode, params: Record<string, unknown> = {}, options?: ErrorOptions): PlatformError {
+    return new PlatformError(code, formatError(code, params), params, options);
   }
 }
 

@@ -105,8 +105,8 @@ export class KafkaAdminOps {
   }
 
   /**
-   * Commits offsets for a group with no running member (BAD_USER_INPUT otherwise, as the embedded
-   * log). Like kafkajs' admin.setOffsets (a member of the group that seeks, commits and leaves), but
+   * Commits offsets for a group with no running member (EVENT_LOG_GROUP_ACTIVE otherwise, as the
+   * embedded log). Like kafkajs' admin.setOffsets (a member of the group that seeks, commits and leaves), but
    * with a short fetch wait: admin.setOffsets waits out a 5 s fetch on its paused consumer.
    */
   async setOffsets(groupId: string, topic: string, offsets: PartitionOffsets): Promise<void> {
@@ -126,7 +126,7 @@ export class KafkaAdminOps {
     const described = await this.call('describe group', () => this.#admin.describeGroups([groupId]));
     const state = described.groups[0]?.state ?? 'Dead';
     if (state !== 'Empty' && state !== 'Dead') {
-      throw new PlatformError('BAD_USER_INPUT', `setOffsets: group ${groupId} has running members (state ${state}); stop them first`, { group: groupId });
+      throw new PlatformError('EVENT_LOG_GROUP_ACTIVE', `setOffsets: group ${groupId} has running members (state ${state}); stop them first`, { group: groupId });
     }
     const c = this.#config;
     const consumer = this.#kafka.consumer({

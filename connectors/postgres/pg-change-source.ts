@@ -95,7 +95,7 @@ export class PgChangeSource implements ChangeSource {
   async stream(handler: (batch: ChangeBatch) => Promise<void>): Promise<ChangeStreamHandle> {
     const admin = this.#admin;
     if (!admin || this.#closing) throw new PlatformError('CONNECTOR_NOT_STARTED', `changeSource/postgres is ${this.#closing ? 'closed' : 'not started'}`);
-    if (this.#run) throw new PlatformError('BAD_USER_INPUT', `changeSource/postgres ${this.config.slot}: a stream is already running (one per slot)`);
+    if (this.#run) throw new PlatformError('CDC_SLOT_IN_USE', `changeSource/postgres ${this.config.slot}: a stream is already running (one per slot)`, { slot: this.config.slot });
     const run = new StreamRun({
       config: this.config, admin, logger: this.#logger, metrics: this.#metrics,
       info: { name: this.config.name, db: this.#db },
@@ -107,6 +107,7 @@ export class PgChangeSource implements ChangeSource {
       await run.begin();
     } catch (e) {
       this.#run = null;
+      if (isPlatformError(e) && e.code === 'CDC_SLOT_IN_USE') throw e;
       throw new PlatformError('CONNECTOR_UNAVAILABLE', `changeSource/postgres cannot start streaming ${this.config.slot}: ${errorMessage(e)}`, {}, { cause: e });
     }
     return {

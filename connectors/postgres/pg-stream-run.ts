@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Counter, Gauge } from 'prom-client';
 import type { ChangeBatch, ChangeStreamHandle } from '../contracts/change-source.ts';
 import type { DebeziumEnvelope } from '../../schema/events/debezium.ts';
-import { errorMessage } from '../../schema/errors.ts';
+import { errorMessage, PlatformError } from '../../schema/errors.ts';
 import type { PgChangeSourceConfig } from './pg-config.ts';
 import type { CapturedTable, PgAdmin } from './pg-admin.ts';
 import { makeEnvelope, PgoutputDecoder, type DecodedTransaction, type SourceInfo } from './pg-envelopes.ts';
@@ -78,7 +78,7 @@ export class StreamRun implements ChangeStreamHandle {
       await new Promise((resolve) => setTimeout(resolve, 100));
       slot = await admin.slot();
     }
-    if (slot.exists && slot.active) throw new Error(`replication slot ${config.slot} is in use by another connection`);
+    if (slot.exists && slot.active) throw PlatformError.of('CDC_SLOT_IN_USE', { slot: config.slot });
     if (config.snapshot === 'initial' && !(state?.snapshotDone && slot.exists)) {
       if (slot.exists) {
         logger.warn({ slot: config.slot }, 'snapshot never completed for this slot: dropping and re-creating it to export a fresh snapshot');

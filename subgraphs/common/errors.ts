@@ -6,7 +6,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { PUBLIC_CODES, PlatformError, isPlatformError } from '../../schema/errors.ts';
+import { PUBLIC_CODES, PlatformError, errorSpec, isPlatformError } from '../../schema/errors.ts';
 import { requestScope } from './request-scope.ts';
 
 /** Codes Apollo / graphql-js put on request errors: the caller's fault, shown as they are. */
@@ -57,6 +57,10 @@ export function createErrorFormatter(opts: { readonly production: boolean; reado
         return { message: original.message, ...located(formatted), extensions: { ...safeDetails(original.details), code: original.code } };
       }
       log.error({ err: original, code: original.code, requestId, path: formatted.path }, 'request failed');
+      // expose 'code' (e.g. CONNECTOR_UNAVAILABLE): the code and the catalogue's generic message; hosts and ports stay in the log
+      if (errorSpec(original.code).expose === 'code') {
+        return { message: errorSpec(original.code).message, ...located(formatted), extensions: { code: original.code, ...(requestId ? { requestId } : {}) } };
+      }
       if (opts.production) return masked();
       return {
         message: original.message,

@@ -246,7 +246,7 @@ export function eventLogConformance(name: string, make: () => Promise<EventLog>,
       await publish(t, ['s0', 's1', 's2', 's3', 's4']);
       const c1 = await collect(t, group);
       await until('c1 to commit everything', async () => (await log.committedOffsets(group, t))[0] === '5');
-      await assert.rejects(log.setOffsets(group, t, { 0: '2' }));
+      await assert.rejects(log.setOffsets(group, t, { 0: '2' }), withCode('EVENT_LOG_GROUP_ACTIVE'));
       await c1.handle.stop();
       await log.setOffsets(group, t, { 0: '2' });
       assert.deepEqual(await log.committedOffsets(group, t), { 0: '2' });

@@ -317,16 +317,19 @@ void describe('gateway operations', () => {
     assert.deepEqual(intro.body, { data: { __schema: { queryType: { name: 'Query' } } } });
   });
 
-  void test('a subgraph that cannot be reached: the error is masked in production, named in development', async () => {
+  void test('a subgraph that cannot be reached: SUBGRAPH_UNAVAILABLE naming it; the address only in development', async () => {
     const down = composeSupergraph([{ ...drivers, url: 'http://127.0.0.1:9/graphql' }]);
     await using prod = await startGateway({ supergraph: { kind: 'sdl', sdl: down }, port: 0, logger, production: true, registry: new Registry() });
     const r = await post(prod.url, { query: '{ driver(id: "d1") { name } }' }, { 'x-request-id': 'req-down-1' });
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.data, { driver: null });
-    assert.deepEqual(r.body.errors?.[0]?.extensions, { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-down-1' });
+    assert.deepEqual(r.body.errors?.[0]?.extensions, { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'drivers', requestId: 'req-down-1' });
     assert.doesNotMatch(JSON.stringify(r.body), /127\.0\.0\.1|ECONNREFUSED/);
     await using dev = await startGateway({ supergraph: { kind: 'sdl', sdl: down }, port: 0, logger, registry: new Registry() });
-    assert.match((await post(dev.url, { query: '{ driver(id: "d1") { name } }' })).body.errors?.[0]?.message ?? '', /ECONNREFUSED/);
+    const d = (await post(dev.url, { query: '{ driver(id: "d1") { name } }' })).body.errors?.[0];
+    assert.match(d?.message ?? '', /ECONNREFUSED/);
+    assert.equal(d?.extensions?.['code'], 'SUBGRAPH_UNAVAILABLE');
+    assert.equal(d?.extensions?.['serviceName'], 'drivers');
   });
 
   void test('introspection can be switched off', async () => {
