@@ -135,6 +135,8 @@ export async function startGatewayThread(opts: GatewayThreadOptions): Promise<Ru
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${front.port}/graphql`;
   log.info({ url }, `gateway front listening: ${url} (/health answers; /graphql once the gateway thread is ready)`);
   const watch = (started: Started): void => {
+    // an uncaught error ends the thread ('exit' follows and restarts it); without a listener it would end this process
+    started.worker.on('error', (e) => log.error({ err: e }, 'gateway thread failed'));
     started.worker.once('exit', (code) => {
       if (state !== 'stopping' && current === started) scheduleRestart({ code });
     });

@@ -4,9 +4,12 @@
  * concurrency, through the gateway with the JS planner and with the Rust planner; and the trips-only
  * part of it straight to the trips subgraph (the floor: no gateway, no second subgraph). The
  * trips-only query through the JS gateway separates the gateway hop from the federated join.
+ * Each planner runs both on the jobs' event loop ("inline") and in its own worker thread behind
+ * the front door (gateway/thread.ts, how the platform runs it): the cost of the isolation.
  */
 import { Registry } from 'prom-client';
-import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+import { startGateway, type PlannerKind, type RunningGateway } from '../../gateway/server.ts';
+import { startGatewayThread } from '../../gateway/thread.ts';
 import { DATA_START, startLoadedPlatform } from '../support/embedded.ts';
 import { gqlData } from '../support/gql.ts';
 import { failures, graphqlBody, runLoad, UNIQUE_INSTANT, type LoadResult } from '../support/load.ts';
@@ -59,24 +62,29 @@ export const gatewaySuite: Suite = {
     ctx.print('loading the embedded platform (simulator -> landing -> DuckDB)...');
     const hours = ctx.quick ? 0.5 : 2;
     const loaded = await startLoadedPlatform({ logger: ctx.logger, hours, ratePerSecond: 1 });
-    let rust: RunningGateway | null = null;
+    const gateways: RunningGateway[] = [];
     try {
       const { platform, dataset } = loaded;
       ctx.print(`  ${dataset.trips} trips, ${dataset.payments} payments from ${dataset.events} events (${dataset.seconds.toFixed(1)} s)`);
-      rust = await startGateway({
-        supergraph: { kind: 'subgraphs', subgraphs: Object.entries(platform.subgraphUrls).map(([name, url]) => ({ name, url })) },
-        port: 0,
-        logger: ctx.logger,
-        production: true,
-        planner: 'rust',
-        registry: new Registry(),
-      });
+      const supergraph = { kind: 'subgraphs', subgraphs: Object.entries(platform.subgraphUrls).map(([name, url]) => ({ name, url })) } as const;
+      const inline = async (planner: PlannerKind): Promise<RunningGateway> => {
+        const gw = await startGateway({ supergraph, port: 0, logger: ctx.logger, production: true, planner, registry: new Registry() });
+        gateways.push(gw);
+        return gw;
+      };
+      const jsGw = await inline('js');
+      const rust = await inline('rust');
+      const rustThread = await startGatewayThread({ gateway: { supergraph, production: true, planner: 'rust' }, port: 0, logger: ctx.logger, logLevel: 'silent' });
+      gateways.push(rustThread);
       const targets: Target[] = [
-        { name: 'gateway, JS planner', what: 'trips + payments', url: platform.gatewayUrl, query: BI_QUERY, unique: true },
+        { name: 'gateway, JS planner', what: 'trips + payments', url: jsGw.url, query: BI_QUERY, unique: true },
         { name: 'gateway, Rust planner', what: 'trips + payments', url: rust.url, query: BI_QUERY, unique: true },
         { name: 'trips subgraph direct (floor)', what: 'trips only', url: platform.subgraphUrls.trips, query: TRIPS_ONLY_QUERY, unique: true },
-        { name: 'gateway, JS planner', what: 'trips only', url: platform.gatewayUrl, query: TRIPS_ONLY_QUERY, unique: true },
-        { name: 'gateway, JS planner', what: 'trips + payments', url: platform.gatewayUrl, query: BI_QUERY, unique: false },
+        { name: 'gateway, JS planner', what: 'trips only', url: jsGw.url, query: TRIPS_ONLY_QUERY, unique: true },
+        { name: 'gateway, JS planner', what: 'trips + payments', url: jsGw.url, query: BI_QUERY, unique: false },
+        // the platform's own gateway: its worker thread behind the front door, JS planner (config)
+        { name: 'gateway thread + front, JS planner', what: 'trips + payments', url: platform.gatewayUrl, query: BI_QUERY, unique: true },
+        { name: 'gateway thread + front, Rust planner', what: 'trips + payments', url: rustThread.url, query: BI_QUERY, unique: true },
       ];
 
       // Same answer everywhere before measuring: both planners return identical JSON.
@@ -94,13 +102,16 @@ export const gatewaySuite: Suite = {
         const body = graphqlBody(t.query, { before: t.unique ? UNIQUE_INSTANT : FIXED_BEFORE });
         results.push(await runLoad({ url: t.url, body, connections, durationS, warmupS }));
       }
-      const [jsR, rustR, directR, jsOnlyR, jsSameR] = results as [LoadResult, LoadResult, LoadResult, LoadResult, LoadResult];
+      const [jsR, rustR, directR, jsOnlyR, jsSameR, jsThreadR, rustThreadR] = results as [LoadResult, LoadResult, LoadResult, LoadResult, LoadResult, LoadResult, LoadResult];
       const result: SuiteResult = {
         columns: ['target', 'query', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'answered', 'failed'],
         rows: targets.map((t, i) => row(t, results[i] as LoadResult)),
         ratios: [
           { name: 'rust/js throughput', value: ratio(rustR.requestsPerSecond, jsR.requestsPerSecond), meaning: 'req/s of the Rust planner over the JS planner on the two-subgraph query (>1: Rust serves more)' },
           { name: 'rust/js p50 latency', value: ratio(rustR.latencyMs.p50, jsR.latencyMs.p50), meaning: 'median latency of the Rust planner over the JS planner (<1: Rust answers faster)' },
+          { name: 'rust/js throughput, thread + front', value: ratio(rustThreadR.requestsPerSecond, jsThreadR.requestsPerSecond), meaning: 'the same, both planners in their own gateway thread behind the front door (how the platform runs)' },
+          { name: 'thread/inline throughput (js)', value: ratio(jsThreadR.requestsPerSecond, jsR.requestsPerSecond), meaning: 'the JS gateway in its thread behind the front door over the JS gateway on the jobs event loop: the cost (<1) or gain (>1) of the isolation' },
+          { name: 'thread/inline throughput (rust)', value: ratio(rustThreadR.requestsPerSecond, rustR.requestsPerSecond), meaning: 'the same for the Rust planner' },
           { name: 'gateway(js)/direct p50 latency', value: ratio(jsR.latencyMs.p50, directR.latencyMs.p50), meaning: 'the federated query through the gateway vs the trips-only part from the subgraph alone: what the gateway hop plus the payments join cost' },
           { name: 'gateway(js)/direct p50, trips only', value: ratio(jsOnlyR.latencyMs.p50, directR.latencyMs.p50), meaning: 'the same trips-only query through the gateway vs straight to the subgraph: the gateway hop alone' },
           { name: 'direct/gateway(js) throughput', value: ratio(directR.requestsPerSecond, jsR.requestsPerSecond), meaning: 'requests the subgraph alone serves (trips only) per federated request the gateway serves' },
@@ -110,7 +121,7 @@ export const gatewaySuite: Suite = {
           `data: ${dataset.trips} trips and ${dataset.payments} payments landed in DuckDB from ${dataset.events} simulated events (seed 2024, ${new Date(DATA_START).toISOString()} + ${hours} h); nothing writes while measuring.`,
           `load: autocannon, ${connections} connections, POST, ${warmupS} s warm-up then ${durationS} s measured, one target after the other, in a worker thread of the same process (2xx latencies recorded exactly).`,
           `checked before measuring: both planners return identical JSON, 20 trips (${withPayments} of them with payments), and the subgraph agrees on totalCount; every response is checked during the load ("failed" counts errors, non-2xx and GraphQL errors).`,
-          'the platform runs with production: true (no GraphiQL, masked errors), five subgraphs and the gateways sharing one Node.js event loop; DuckDB runs on its own threads.',
+          'the platform runs with production: true (no GraphiQL, masked errors); five subgraphs and the "inline" gateways share one Node.js event loop, the "thread + front" gateways run in their own worker thread behind a front door on that loop that pipes bytes; DuckDB runs on its own threads.',
           `"distinct" requests: each one asks for trips before its own far-future instant (same rows, never byte-identical), so no execution is shared; "identical": the same body every time, which lets Hive's HTTP executor share identical in-flight subgraph fetches. The entity fetch to payments (same 20 trips) can be shared in both modes.`,
           `query through the gateways: ${BI_QUERY}`,
         ],
@@ -118,7 +129,7 @@ export const gatewaySuite: Suite = {
       ctx.print(textReport(result));
       return result;
     } finally {
-      await rust?.close();
+      await Promise.all(gateways.map((g) => g.close()));
       await loaded.stop();
     }
   },
