@@ -28,6 +28,8 @@ export const PlatformConfigSchema = z.object({
     planner: z.enum(['js', 'rust']).default('js'),
     /** 'thread': the gateway runs in its own worker thread behind a front door (docs/decisions/0007); 'inline': on the jobs' event loop. */
     isolation: z.enum(['thread', 'inline']).default('thread'),
+    /** Heap cap of the gateway thread (MiB): a request that exhausts it ends and restarts only that thread. */
+    maxHeapMb: z.number().int().min(256).default(1024),
   }).strict().prefault({}),
   subgraphs: z.object({
     trips: port, payments: port, features: port, models: port, metrics: port,

@@ -68,7 +68,9 @@ async function startPlatformGateway(
     planner: config.gateway.planner,
   };
   const where = { port: config.gateway.port, host: config.host, logger: logger.child({ component: 'gateway' }) };
-  if (config.gateway.isolation === 'thread') return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics });
+  if (config.gateway.isolation === 'thread') {
+    return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics, resourceLimits: { maxOldGenerationSizeMb: config.gateway.maxHeapMb } });
+  }
   const { startGateway } = await import('../gateway/server.ts');
   return startGateway({ ...data, ...where, registry: metrics });
 }
