@@ -111,7 +111,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'train-models': {
       const dir = positionals[0] ?? 'models';
-      await trainInitialModels(dir);
+      const trained = await trainInitialModels(dir);
+      for (const t of trained) {
+        const why = t.gateFailures.length > 0 ? ` (gate failed: ${t.gateFailures.join('; ')})` : '';
+        process.stdout.write(`${t.card.name} v${t.card.version}: ${t.card.stage}${why}\n`);
+      }
       process.stdout.write(`models written to ${dir}\n`);
       return;
     }

@@ -28,6 +28,8 @@ export const ErrorCodes = {
   MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
   MODEL_INPUT_INVALID: 'MODEL_INPUT_INVALID',
   MODEL_RUN_FAILED: 'MODEL_RUN_FAILED',
+  /** A Production model card fails its deployment gate (schema/model-gates.ts). Status 500 (a registry/config fault), not safe to show callers. */
+  MODEL_GATE_FAILED: 'MODEL_GATE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
