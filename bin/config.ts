@@ -65,8 +65,9 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
     models: { registry: 'models/registry.json' },
     jobs: ['simulator', 'landing', 'features', 'aggregation'],
-    // a newcomer sees several bookings a second at once
-    simulator: { ratePerSecond: 2, backfillMinutes: 15 },
+    // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about
+    // 500 drivers online at peak, 100 GPS pings a second: docs/simulator.md)
+    simulator: { ratePerSecond: 0.5, backfillMinutes: 15 },
     aggregation: {},
   };
   if (profile === 'embedded') {

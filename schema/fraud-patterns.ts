@@ -19,8 +19,10 @@ export const FRAUD_PATTERNS = {
   /** Payment methods of fraudster and honest riders (weights). */
   fraudsterMethods: [['crypto', 0.5], ['card', 0.4], ['wallet', 0.1]] as const,
   honestMethods: [['card', 0.6], ['wallet', 0.2], ['cash', 0.175], ['crypto', 0.025]] as const,
-  /** At local night (23-05) this share of bookings comes from a fraudster. */
-  nightFraudsterBookingShare: 0.08,
+  /** At local night (23-05) this share of bookings comes from a fraudster (by day they ride as often as anyone). */
+  nightFraudsterBookingShare: 0.05,
+  /** Payment failure probability of a fraudster's ride payment (declined stolen cards). */
+  fraudsterFailShare: 0.25,
   burst: {
     minPayments: 6,
     maxPayments: 9,
@@ -39,6 +41,3 @@ export const FRAUD_PATTERNS = {
     ownDeviceShare: 0.5,
   },
 } as const;
-
-/** Why a payment is fraud in the simulation (null: honest). */
-export type FraudPattern = 'fraudster_ride' | 'card_testing' | null;

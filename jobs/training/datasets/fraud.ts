@@ -13,9 +13,12 @@ import { clamp, rushHour, splitPoints, type Dataset } from './dataset.ts';
 
 export const FRAUD_FEATURES = ['amount_log', 'is_crypto', 'is_cash', 'known_fraud_flag', 'late_night', 'is_weekend', 'high_risk_region', 'payments_last_30min'] as const;
 
-/** Share of ride payments made by fraudster accounts and share of payments in card-testing bursts. */
-const FRAUDSTER_RIDE_SHARE = 0.008;
-const BURST_SHARE = 0.007;
+/**
+ * Share of payments that are rides of fraudster accounts and that are card-testing bursts: what a
+ * simulated day at the simulator's defaults shows (docs/simulator.md).
+ */
+const FRAUDSTER_RIDE_SHARE = 0.0085;
+const BURST_SHARE = 0.004;
 
 interface Payment {
   readonly amount: number;
