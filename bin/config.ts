@@ -66,8 +66,8 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     models: { registry: 'models/registry.json' },
     jobs: ['simulator', 'landing', 'features', 'aggregation'],
     // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about
-    // 500 drivers online at peak, 100 GPS pings a second: docs/simulator.md)
-    simulator: { ratePerSecond: 0.5, backfillMinutes: 15 },
+    // 900 drivers online in a rush hour: docs/simulator.md), so GPS pings every 15 s, not seed 002's 5 s
+    simulator: { ratePerSecond: 0.5, locationIntervalMs: 15_000, backfillMinutes: 15 },
     aggregation: {},
   };
   if (profile === 'embedded') {
