@@ -17,6 +17,8 @@ import { parseDomainEvent, type DomainEvent, type DomainEventOf } from '../../sc
 import { DOMAIN_TOPICS, TOPICS } from '../../schema/events/topics.ts';
 import { findRegion } from '../../schema/regions.ts';
 import { profileDefaults } from '../../bin/config.ts';
+import { TRAINING_SPECS } from '../../jobs/training/model-specs.ts';
+import { createPrng } from '../../jobs/training/prng.ts';
 
 const logger = pino({ level: 'silent' });
 const MIN = 60_000;
@@ -182,5 +184,38 @@ void describe('npm start backfill', () => {
       const completed = of(r, 'BookingCompleted').length;
       assert.ok(completed >= 3, `${completed} completed trips in the backfill from ${new Date(startTime).toISOString()}`);
     }
+  });
+});
+
+void describe('the fraud training set and the simulator share one fraud process (schema/fraud-patterns.ts)', () => {
+  void it('fraud share, flag rates and crypto share agree between a simulated day and the training data', () => {
+    const initiated = of(day, 'PaymentInitiated');
+    const label = new Map(day.labels.map((l) => [l.payment_id, l.is_fraud]));
+    const fraud = initiated.filter((p) => label.get(p.data.payment_id) === true);
+    const honest = initiated.filter((p) => label.get(p.data.payment_id) === false);
+    const share = (xs: readonly unknown[], pred: (x: number) => boolean, col: (i: number) => number): number => xs.filter((_, i) => pred(col(i))).length / xs.length;
+    const sim = {
+      fraudShare: fraud.length / initiated.length,
+      flagGivenFraud: fraud.filter((p) => p.data.known_fraud_flag).length / fraud.length,
+      flagGivenHonest: honest.filter((p) => p.data.known_fraud_flag).length / honest.length,
+      cryptoGivenFraud: fraud.filter((p) => p.data.method === 'crypto').length / fraud.length,
+    };
+    const spec = TRAINING_SPECS.find((s) => s.name === 'fraud_score');
+    assert.ok(spec);
+    const data = spec.generate(createPrng(spec.seed));
+    const col = (name: string) => (i: number): number => data.x[i]?.[data.featureNames.indexOf(name)] ?? NaN;
+    const fraudRows = data.y.map((y, i) => (y === 1 ? i : -1)).filter((i) => i >= 0);
+    const honestRows = data.y.map((y, i) => (y === 0 ? i : -1)).filter((i) => i >= 0);
+    const train = {
+      fraudShare: fraudRows.length / data.y.length,
+      flagGivenFraud: share(fraudRows, (v) => v === 1, (i) => col('known_fraud_flag')(fraudRows[i] ?? 0)),
+      flagGivenHonest: share(honestRows, (v) => v === 1, (i) => col('known_fraud_flag')(honestRows[i] ?? 0)),
+      cryptoGivenFraud: share(fraudRows, (v) => v === 1, (i) => col('is_crypto')(fraudRows[i] ?? 0)),
+    };
+    const what = JSON.stringify({ sim, train });
+    assert.ok(train.fraudShare > sim.fraudShare / 2 && train.fraudShare < sim.fraudShare * 2, what);
+    assert.ok(Math.abs(train.flagGivenFraud - sim.flagGivenFraud) < 0.2, what);
+    assert.ok(Math.abs(train.flagGivenHonest - sim.flagGivenHonest) < 0.004, what);
+    assert.ok(Math.abs(train.cryptoGivenFraud - sim.cryptoGivenFraud) < 0.2, what);
   });
 });
