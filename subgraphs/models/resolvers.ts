@@ -1,5 +1,6 @@
 /** Resolvers of the models subgraph (schema/subgraphs/models.graphql). */
 import type { ModelCard } from '../../connectors/contracts/model-runtime.ts';
+import { checkGate, MODEL_GATES } from '../../schema/model-gates.ts';
 import { DateTimeScalar, type SubgraphResolvers } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
 import {
@@ -93,6 +94,10 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
       trainedAt: (m: ModelNode) => m.card.trainedAt,
       description: (m: ModelNode) => m.card.description,
       loaded: (m: ModelNode, _: unknown, ctx: ModelsContext) => ctx.runtime.loaded().some((c) => c.name === m.card.name && c.version === m.card.version),
+      gate: (m: ModelNode) => {
+        const result = checkGate(m.card.name, m.card.metrics);
+        return { passed: result.passed, failures: result.failures, source: MODEL_GATES[m.card.name]?.source ?? 'no gate declared' };
+      },
     },
   };
 }

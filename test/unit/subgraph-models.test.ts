@@ -64,6 +64,9 @@ void describe('models subgraph', () => {
     }
     const fraud = data.models.find((m) => m.name === 'fraud_score');
     assert.ok(fraud?.metrics.some((x) => x.name === 'auc' && x.value > 0.9));
+    const gates = await gqlData<{ models: { name: string; gate: { passed: boolean; source: string; failures: string[] } }[] }>(server.url, '{ models { name gate { passed source failures } } }');
+    for (const m of gates.models) assert.deepEqual({ passed: m.gate.passed, failures: m.gate.failures }, { passed: true, failures: [] }, m.name);
+    assert.match(gates.models.find((m) => m.name === 'fraud_score')?.gate.source ?? '', /seed 001/);
     assert.equal(fraud?.featureNames.length, 8);
     const one = await gqlData<{ a: { version: string } | null; b: { version: string } | null; c: unknown }>(
       server.url,
