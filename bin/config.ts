@@ -69,8 +69,9 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
     models: { registry: 'models/registry.json' },
     jobs: ['simulator', 'landing', 'features', 'aggregation'],
-    // a newcomer sees several bookings a second at once
-    simulator: { ratePerSecond: 2, backfillMinutes: 15 },
+    // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about
+    // 900 drivers online in a rush hour: docs/simulator.md), so GPS pings every 15 s, not seed 002's 5 s
+    simulator: { ratePerSecond: 0.5, locationIntervalMs: 15_000, backfillMinutes: 15 },
     aggregation: {},
   };
   if (profile === 'embedded') {

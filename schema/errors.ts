@@ -53,6 +53,7 @@ export const ERROR_CATALOGUE = {
   MODEL_NOT_FOUND: { status: 404, expose: 'message', message: 'model {model} not found', description: 'The model or version asked for is not in the registry.' },
   MODEL_INPUT_INVALID: { status: 400, expose: 'message', message: 'invalid model input: {reason}', description: 'The features given to a prediction do not fit the model (missing, wrong shape, out of range).' },
   MODEL_RUN_FAILED: { status: 500, expose: 'none', message: 'model {model} failed to run: {reason}', description: 'The model runtime failed on valid input.' },
+  MODEL_GATE_FAILED: { status: 500, expose: 'none', message: 'model {model} v{version} is {stage} but fails its gate: {failures}', description: 'A Production model card fails its deployment gate (schema/model-gates.ts); the registry refuses to load it. Retrain, or mark the card Staging.' },
 } as const satisfies Readonly<Record<string, ErrorSpec>>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

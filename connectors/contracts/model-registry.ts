@@ -8,7 +8,10 @@ import type { ModelCard } from './model-runtime.ts';
 export interface ModelRegistry {
   /** Every card, in registry order. */
   cards(): readonly ModelCard[];
-  /** The Production card of a model (the highest version if several), or undefined. */
+  /**
+   * The Production card of a model (the highest version if several), or undefined. A registry never
+   * holds a Production card that fails its gate (schema/model-gates.ts): loading one is MODEL_GATE_FAILED.
+   */
   production(name: string): ModelCard | undefined;
   /** Absolute path of the card's ONNX file. */
   path(card: ModelCard): string;

@@ -1,12 +1,15 @@
 /**
  * A ModelRegistry read from a registry.json file (a list of ModelCard). The file is validated
  * (zod) and frozen; a missing or malformed file is CONFIG_INVALID naming the file and the entry.
+ * A Production card whose metrics fail its model's gate (schema/model-gates.ts) is refused with
+ * MODEL_GATE_FAILED: nothing that fails its gate is ever served.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { deepFreeze } from '../../schema/config-validation.ts';
 import { errorMessage, PlatformError } from '../../schema/errors.ts';
+import { checkGate, MODEL_GATES, type ModelGate } from '../../schema/model-gates.ts';
 import type { ModelRegistry } from '../contracts/model-registry.ts';
 import type { ModelCard } from '../contracts/model-runtime.ts';
 
@@ -32,12 +35,24 @@ export function compareVersions(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
-export function createModelRegistry(cards: readonly ModelCard[], baseDir: string): ModelRegistry {
+/** Throws MODEL_GATE_FAILED when a Production card fails its model's gate. */
+export function assertGatePassed(card: ModelCard, gates: Readonly<Record<string, ModelGate>> = MODEL_GATES): void {
+  if (card.stage !== 'Production') return;
+  const gate = checkGate(card.name, card.metrics, gates);
+  if (!gate.passed) {
+    throw new PlatformError('MODEL_GATE_FAILED', `model registry: ${card.name} version ${card.version} is Production but fails its gate: ${gate.failures.join('; ')}`, {
+      model: card.name, version: card.version, failures: gate.failures,
+    });
+  }
+}
+
+export function createModelRegistry(cards: readonly ModelCard[], baseDir: string, gates: Readonly<Record<string, ModelGate>> = MODEL_GATES): ModelRegistry {
   const seen = new Set<string>();
   for (const c of cards) {
     const k = `${c.name}@${c.version}`;
     if (seen.has(k)) throw new PlatformError('CONFIG_INVALID', `model registry: ${k} is listed twice`, { model: c.name, version: c.version });
     seen.add(k);
+    assertGatePassed(c, gates);
   }
   const frozen = deepFreeze(cards.map((c) => ({ ...c })));
   return {

@@ -11,8 +11,15 @@ export const SimulatorConfigSchema = z
     speed: z.number().positive().max(100_000).default(1),
     /** Simulated time of the first tick, epoch ms. Default: now when the simulator is created. */
     startTime: z.number().int().positive().optional(),
-    /** Average drivers per region; each region gets a share proportional to its demand weight (at least 3). */
-    driversPerRegion: z.number().int().min(1).max(10_000).default(50),
+    /**
+     * Fleet size, as average drivers per region (each region gets a share proportional to its demand
+     * weight, at least 3). Default: sized from the demand (ratePerSecond) so that even the peak hour in
+     * snow finds enough drivers to log on (jobs/simulator/supply.ts). Which drivers are online follows
+     * demand either way (shifts, more drivers in rush hours).
+     */
+    driversPerRegion: z.number().int().min(1).max(10_000).optional(),
+    /** Share of online drivers busy that the shift model aims at (drivers log on and off to keep it). */
+    targetUtilization: z.number().min(0.1).max(0.95).default(0.7),
     /** Riders in the pool bookings are drawn from. */
     riders: z.number().int().min(10).max(1_000_000).default(5000),
     /** Real milliseconds between ticks of the timer. */
@@ -24,11 +31,16 @@ export const SimulatorConfigSchema = z
     /** Share of events published late (out of order), each held back by up to `maxLatenessMs`. */
     lateShare: z.number().min(0).max(1).default(0.01),
     maxLatenessMs: z.number().int().min(0).max(3_600_000).default(10_000),
-    /** Share of riders who are fraudsters (known_fraud_flag, crypto, night bursts of payments). */
-    fraudShare: z.number().min(0).max(1).default(0.02),
-    /** Velocity-fraud bursts (more than 5 payments in 30 min by one user) per simulated hour at night. */
-    fraudBurstsPerHour: z.number().min(0).default(2),
+    /** Share of riders who are fraudsters (schema/fraud-patterns.ts: mostly flagged, crypto, night rides, bursts). */
+    fraudShare: z.number().min(0).max(1).default(0.004),
+    /**
+     * Velocity-fraud bursts (more than 5 payments in 30 min by one user) per simulated hour at night
+     * (a fifth of that by day). Default: 4 x ratePerSecond, so the fraud share does not depend on the rate.
+     */
+    fraudBurstsPerHour: z.number().min(0).optional(),
     currency: z.string().regex(/^[A-Z]{3}$/).default('RUB'),
+    /** Publish each payment's ground-truth fraud label on the fraud-labels topic (seed 001 `is_fraud`). */
+    fraudLabels: z.boolean().default(true),
   })
   .strict();
 

@@ -1,14 +1,10 @@
 /**
- * Drivers: shifts (online/offline, DriverStatusChanged), busy while on a trip, and a GPS ping
- * (DriverLocationUpdated) every `locationIntervalMs` of simulated time while not offline.
+ * Drivers: status changes (online/offline/busy, DriverStatusChanged; when shifts start and end is
+ * supply.ts), and a GPS ping (DriverLocationUpdated) every `locationIntervalMs` of simulated time
+ * while not offline.
  */
 import type { SimContext } from './context.ts';
 import type { Driver, DriverStatus } from './world.ts';
-
-const MINUTE = 60_000;
-/** Mean shift length online and mean break offline: about 85% of drivers online. */
-const MEAN_ONLINE_MS = 3 * 60 * MINUTE;
-const MEAN_OFFLINE_MS = 30 * MINUTE;
 
 export function setDriverStatus(ctx: SimContext, d: Driver, status: DriverStatus, time: number, initial = false): void {
   const previous = initial ? null : d.status;
@@ -16,30 +12,6 @@ export function setDriverStatus(ctx: SimContext, d: Driver, status: DriverStatus
   d.status = status;
   ctx.emitter.emit('DriverStatusChanged', { driver_id: d.id, region_id: d.region.info.id, name: d.name, status, previous_status: previous }, time);
   if (status !== 'offline' && !d.tracking) startTracking(ctx, d, time);
-}
-
-/** Everyone announces a status at the start; online drivers start pinging at a random phase. */
-export function initDrivers(ctx: SimContext, time: number): void {
-  for (const d of ctx.world.drivers) {
-    const online = ctx.rng.chance(MEAN_ONLINE_MS / (MEAN_ONLINE_MS + MEAN_OFFLINE_MS));
-    setDriverStatus(ctx, d, online ? 'online' : 'offline', time, true);
-  }
-}
-
-/** One simulated minute of shifts: some drivers log off (after their trip if busy), some log on. */
-export function stepShifts(ctx: SimContext, time: number): void {
-  const { rng } = ctx;
-  for (const d of ctx.world.drivers) {
-    const at = time + rng.int(0, MINUTE - 1);
-    if (d.status === 'offline') {
-      if (rng.chance(MINUTE / MEAN_OFFLINE_MS)) ctx.queue.schedule(at, (t) => d.status === 'offline' && setDriverStatus(ctx, d, 'online', t));
-    } else if (!d.wantsOffline && rng.chance(MINUTE / MEAN_ONLINE_MS)) {
-      ctx.queue.schedule(at, (t) => {
-        if (d.status === 'busy') d.wantsOffline = true;
-        else if (d.status === 'online') setDriverStatus(ctx, d, 'offline', t);
-      });
-    }
-  }
 }
 
 /** A trip ended: the driver is free again, or goes offline if they meant to. */

@@ -13,6 +13,8 @@ import {
   type EventType,
 } from '../../schema/events/domain-events.ts';
 import type { EventLog, ProducerRecord } from '../../connectors/contracts/event-log.ts';
+import type { FraudLabel } from '../../schema/events/fraud-labels.ts';
+import { TOPICS } from '../../schema/events/topics.ts';
 import { counter } from '../../connectors/support/metrics.ts';
 import type { Rng } from './prng.ts';
 
@@ -30,6 +32,9 @@ export interface EmitterStats {
   published: number;
   late: number;
   invalid: number;
+  /** Ground-truth fraud labels published (fraud-labels topic), and how many said is_fraud. */
+  labels: number;
+  fraudLabels: number;
   byType: Record<EventType, number>;
 }
 
@@ -71,7 +76,7 @@ export class Emitter {
   constructor(o: EmitterOptions) {
     this.#o = o;
     const byType = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>;
-    this.stats = { emitted: 0, published: 0, late: 0, invalid: 0, byType };
+    this.stats = { emitted: 0, published: 0, late: 0, invalid: 0, labels: 0, fraudLabels: 0, byType };
     this.#eventsTotal = counter(o.metrics, 'gofuture_simulator_events_total', 'Domain events the simulator emitted', ['type']);
     this.#lateTotal = counter(o.metrics, 'gofuture_simulator_late_events_total', 'Events the simulator published late on purpose', []);
     this.#invalidTotal = counter(o.metrics, 'gofuture_simulator_invalid_records_total', 'Malformed records the simulator published on purpose', []);
@@ -103,6 +108,16 @@ export class Emitter {
     }
     if (this.#o.invalidShare > 0 && noise.chance(this.#o.invalidShare)) this.#pushInvalid(asDomain, item);
     return event;
+  }
+
+  /**
+   * Queues a payment's ground-truth label for the fraud-labels topic. Labels are not domain events:
+   * never held back, never malformed, never passed to onEmit, not counted in `emitted`.
+   */
+  label(label: FraudLabel): void {
+    this.#outgoing.push({ topic: TOPICS.fraudLabels.name, record: { key: label.user_id, value: JSON.stringify(label) } });
+    this.stats.labels++;
+    if (label.is_fraud) this.stats.fraudLabels++;
   }
 
   /** Moves held-back events due before `until` (simulated ms) to the outgoing batch. */
@@ -148,7 +163,8 @@ export class Emitter {
         error ??= r.reason;
         return;
       }
-      this.stats.published += items.length;
+      const labels = topics[i]?.[0] === TOPICS.fraudLabels.name;
+      if (!labels) this.stats.published += items.length;
       if (onEmit) for (const item of items) if (item.event) onEmit(item.event);
     });
     if (failed.length > 0) {

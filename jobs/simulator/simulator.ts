@@ -10,7 +10,8 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { EventLog } from '../../connectors/contracts/event-log.ts';
-import { DOMAIN_TOPICS } from '../../schema/events/topics.ts';
+import { DOMAIN_TOPICS, TOPICS } from '../../schema/events/topics.ts';
+import { REGIONS } from '../../schema/regions.ts';
 import type { DomainEvent, EventType } from '../../schema/events/domain-events.ts';
 import { validateConfig } from '../../schema/config-validation.ts';
 import { errorMessage } from '../../schema/errors.ts';
@@ -21,7 +22,7 @@ import { Emitter } from './emitter.ts';
 import { EventQueue } from './event-queue.ts';
 import { Rng, mixSeed } from './prng.ts';
 import { createBooking } from './bookings.ts';
-import { initDrivers, stepShifts } from './drivers.ts';
+import { fleetSize, initDrivers, stepShifts } from './supply.ts';
 import { stepFraud } from './fraud.ts';
 import { bookingRate, createWorld, stepWeather } from './world.ts';
 
@@ -51,6 +52,11 @@ export interface SimulatorStats {
   readonly onlineDrivers: number;
   readonly busyDrivers: number;
   readonly fraudBursts: number;
+  /** Drivers in the fleet (online, busy or offline). */
+  readonly drivers: number;
+  /** Ground-truth labels published on fraud-labels, and how many of them are fraud. */
+  readonly fraudLabels: number;
+  readonly fraudulentPayments: number;
 }
 
 export interface Simulator {
@@ -93,7 +99,11 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     rng,
     queue: new EventQueue(),
     emitter,
-    world: createWorld(rng, config.driversPerRegion, config.riders, config.fraudShare),
+    world: createWorld(rng, {
+      fleetSize: (weight) => fleetSize(config.ratePerSecond, weight, REGIONS.length, config.targetUtilization, config.driversPerRegion),
+      riders: config.riders,
+      fraudShare: config.fraudShare,
+    }),
     counters,
     nextId: (prefix) => `${prefix}-${runTag}-${(++idSeq).toString(36)}`,
   };
@@ -139,7 +149,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 
   const flush = async (): Promise<void> => {
     if (!topicsReady) {
-      await log.ensureTopics(DOMAIN_TOPICS);
+      await log.ensureTopics(config.fraudLabels ? [...DOMAIN_TOPICS, TOPICS.fraudLabels] : DOMAIN_TOPICS);
       topicsReady = true;
     }
     await emitter.flush();
@@ -223,6 +233,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         onlineDrivers: online,
         busyDrivers: busy,
         fraudBursts: counters.fraudBursts,
+        drivers: ctx.world.drivers.length,
+        fraudLabels: s.labels,
+        fraudulentPayments: s.fraudLabels,
       };
     },
   };

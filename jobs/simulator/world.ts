@@ -2,6 +2,7 @@
  * The simulated world: regions (weather, demand, surge), drivers and riders, plus the demand curve
  * (rush hours 07-10 and 17-20 local time, quiet nights) and weather effects.
  */
+import { FRAUD_PATTERNS } from '../../schema/fraud-patterns.ts';
 import { REGIONS, type RegionInfo } from '../../schema/regions.ts';
 import type { DRIVER_STATUSES, PAYMENT_METHODS, WEATHER } from '../../schema/events/domain-events.ts';
 import type { Rng } from './prng.ts';
@@ -29,7 +30,10 @@ export interface Rider {
   readonly id: string;
   readonly deviceId: string;
   readonly method: PaymentMethod;
+  /** Ground truth: a fraudster account (every payment it makes is fraud). */
   readonly fraud: boolean;
+  /** What the platform knows: the known-fraud flag on the user or device (most fraudsters, a few honest riders). */
+  readonly flagged: boolean;
 }
 
 export interface RegionState {
@@ -46,7 +50,7 @@ export interface RegionState {
 export interface World {
   readonly regions: readonly RegionState[];
   readonly riders: readonly Rider[];
-  /** The riders with known_fraud_flag. */
+  /** The fraudster riders (ground truth; most of them flagged). */
   readonly fraudsters: readonly Rider[];
   readonly drivers: readonly Driver[];
 }
@@ -72,8 +76,11 @@ export function hourFactor(hour: number): number {
 }
 
 export function weatherFactor(w: Weather): number {
-  return w === 'snow' ? 1.4 : w === 'rain' ? 1.25 : 1;
+  return w === 'snow' ? MAX_WEATHER_FACTOR : w === 'rain' ? 1.25 : 1;
 }
+
+/** The largest weather factor (snow). */
+export const MAX_WEATHER_FACTOR = 1.4;
 
 const isSnowSeason = (time: number): boolean => {
   const m = new Date(time).getUTCMonth();
@@ -94,14 +101,22 @@ export function bookingRate(ratePerSecond: number, region: RegionState, time: nu
   return ratePerSecond * region.info.demandWeight * hourFactor(localHour(time, region.info)) * weatherFactor(region.weather);
 }
 
-/** Surge from demand (bookings in the last 5 min) over supply (free online drivers), rounded to 0.1. */
+/**
+ * Surge from demand over supply, rounded to 0.1: bookings of the last 5 min over free online
+ * drivers, and the share of online drivers busy above 65 % (rush-hour pressure), plus 0.1 in bad weather.
+ */
 export function computeSurge(region: RegionState, time: number): number {
   const since = time - 5 * 60_000;
   while (region.recentBookings.length > 0 && (region.recentBookings[0] ?? 0) < since) region.recentBookings.shift();
   let free = 0;
-  for (const d of region.drivers) if (d.status === 'online') free++;
+  let busy = 0;
+  for (const d of region.drivers) {
+    if (d.status === 'online') free++;
+    else if (d.status === 'busy') busy++;
+  }
   const ratio = region.recentBookings.length / Math.max(1, free);
-  const surge = 1 + Math.max(0, ratio - 0.8) * 0.6 + (region.weather === 'clear' ? 0 : 0.1);
+  const utilization = busy / Math.max(1, free + busy);
+  const surge = 1 + Math.max(0, ratio - 0.8) * 0.6 + Math.max(0, utilization - 0.65) * 3 + (region.weather === 'clear' ? 0 : 0.1);
   return Math.min(3, Math.max(1, Math.round(surge * 10) / 10));
 }
 
@@ -113,7 +128,15 @@ export function randomPoint(rng: Rng, info: RegionInfo, spreadDeg = 0.09): { lat
   };
 }
 
-export function createWorld(rng: Rng, driversPerRegion: number, riderCount: number, fraudShare: number): World {
+export interface WorldOptions {
+  /** Drivers of a region, by its demand weight. */
+  readonly fleetSize: (demandWeight: number) => number;
+  readonly riders: number;
+  readonly fraudShare: number;
+}
+
+export function createWorld(rng: Rng, options: WorldOptions): World {
+  const { riders: riderCount, fraudShare } = options;
   const regions: RegionState[] = REGIONS.map((info, index) => ({
     info,
     index,
@@ -124,7 +147,7 @@ export function createWorld(rng: Rng, driversPerRegion: number, riderCount: numb
   }));
   const drivers: Driver[] = [];
   for (const region of regions) {
-    const n = Math.max(3, Math.round(driversPerRegion * region.info.demandWeight * REGIONS.length));
+    const n = options.fleetSize(region.info.demandWeight);
     for (let i = 1; i <= n; i++) {
       const p = randomPoint(rng, region.info);
       const d: Driver = {
@@ -146,10 +169,9 @@ export function createWorld(rng: Rng, driversPerRegion: number, riderCount: numb
   const riders: Rider[] = [];
   for (let i = 1; i <= riderCount; i++) {
     const fraud = rng.chance(fraudShare);
-    const method: PaymentMethod = fraud
-      ? rng.weighted<PaymentMethod>([['crypto', 0.45], ['card', 0.45], ['wallet', 0.1]])
-      : rng.weighted<PaymentMethod>([['card', 0.6], ['wallet', 0.2], ['cash', 0.175], ['crypto', 0.025]]);
-    riders.push({ id: `rider-${String(i).padStart(6, '0')}`, deviceId: `dev-${rng.u32().toString(16).padStart(8, '0')}`, method, fraud });
+    const method = rng.weighted<PaymentMethod>(fraud ? FRAUD_PATTERNS.fraudsterMethods : FRAUD_PATTERNS.honestMethods);
+    const flagged = rng.chance(fraud ? FRAUD_PATTERNS.flaggedFraudsterShare : FRAUD_PATTERNS.flaggedHonestShare);
+    riders.push({ id: `rider-${String(i).padStart(6, '0')}`, deviceId: `dev-${rng.u32().toString(16).padStart(8, '0')}`, method, fraud, flagged });
   }
   return { regions, riders, fraudsters: riders.filter((r) => r.fraud), drivers };
 }

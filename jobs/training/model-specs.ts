@@ -2,7 +2,7 @@
 import { creditDataset } from './datasets/credit.ts';
 import type { Dataset } from './datasets/dataset.ts';
 import { demandDataset } from './datasets/demand.ts';
-import { fraudDataset } from './datasets/fraud.ts';
+import { fraudDataset, rulesFlag } from './datasets/fraud.ts';
 import { surgeDataset } from './datasets/surge.ts';
 import { fitLeastSquares, fitLogistic, type LinearModel } from './linear-models.ts';
 import type { Prng } from './prng.ts';
@@ -18,8 +18,12 @@ export interface TrainingSpec {
   readonly seed: number;
   readonly generate: (rng: Prng) => Dataset;
   readonly fit: (x: readonly (readonly number[])[], y: readonly number[]) => LinearModel;
-  /** Classifiers: probability at or above which the positive class is predicted. */
+  /** Classifiers: a fixed decision threshold; without one it is chosen on the validation split. */
   readonly threshold?: number;
+  /** Regressors: the persistence forecast of a row (recorded as persistence_rmse). */
+  readonly persistence?: (row: readonly number[]) => number;
+  /** Classifiers: a rule-based detector to compare with (recorded as rules_precision / rules_recall / rules_f1). */
+  readonly rules?: (row: readonly number[]) => boolean;
 }
 
 export const SURGE_MIN = 1;
@@ -37,12 +41,12 @@ export const TRAINING_SPECS: readonly TrainingSpec[] = [
   },
   {
     name: 'fraud_score',
-    description: 'Probability that a payment is fraudulent (seed 001 rule signals: amount, method, known fraud flag, late night, weekend, high-risk region, velocity). Logistic regression.',
+    description: 'Probability that a payment is fraudulent (ground truth of the simulated fraud process, schema/fraud-patterns.ts) from the seed 001 rule signals: amount, method, known fraud flag, late night, weekend, high-risk region, velocity. Logistic regression; fraud predicted at probability >= threshold (chosen on the validation split).',
     task: 'classification',
     outputName: 'probability',
     seed: 1002,
-    threshold: 0.5,
-    generate: (rng) => fraudDataset(rng, 30_000),
+    generate: (rng) => fraudDataset(rng, 100_000),
+    rules: rulesFlag,
     fit: (x, y) => fitLogistic(x, y),
   },
   {
@@ -52,15 +56,15 @@ export const TRAINING_SPECS: readonly TrainingSpec[] = [
     outputName: 'trips_next_hour',
     seed: 1003,
     generate: (rng) => demandDataset(rng, 90),
+    persistence: (row) => row[0] ?? 0,
     fit: (x, y) => fitLeastSquares(x, y, 'relu'),
   },
   {
     name: 'credit_default',
-    description: 'Probability that a credit-card client defaults next month (seed 003, UCI credit-card shaped features). Logistic regression; default predicted at probability >= threshold.',
+    description: 'Probability that a credit-card client defaults next month (seed 003, UCI credit-card shaped features). Logistic regression; default predicted at probability >= threshold (chosen on the validation split).',
     task: 'classification',
     outputName: 'probability',
     seed: 1004,
-    threshold: 0.5,
     generate: (rng) => creditDataset(rng, 30_000),
     fit: (x, y) => fitLogistic(x, y),
   },

@@ -32,6 +32,9 @@ export async function trainInitialModels(outDir: string, options: TrainInitialOp
 if (import.meta.main) {
   const outDir = resolve(process.argv[2] ?? 'models');
   const trained = await trainInitialModels(outDir);
-  for (const t of trained) process.stdout.write(`${t.card.name} v${t.card.version}: ${JSON.stringify(t.card.metrics)}\n`);
+  for (const t of trained) {
+    const why = t.gateFailures.length > 0 ? ` gate failed: ${t.gateFailures.join('; ')}` : '';
+    process.stdout.write(`${t.card.name} v${t.card.version} ${t.card.stage}${why}: ${JSON.stringify(t.card.metrics)}\n`);
+  }
   process.stdout.write(`wrote ${trained.length} models and registry.json to ${outDir}\n`);
 }

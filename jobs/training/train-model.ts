@@ -1,10 +1,13 @@
 /**
- * Trains one model from its spec: synthetic data, fit on the training split, metrics on the
- * held-out split (with a naive baseline beside them), ONNX bytes and sample predictions.
+ * Trains one model from its spec: synthetic data split train / validation / test (60/20/20, in time
+ * order for time series), fit on train, a classifier's threshold chosen on validation, metrics and
+ * naive baselines on the held-out test split, the stage decided by the model's gate
+ * (schema/model-gates.ts), ONNX bytes and sample predictions.
  */
 import type { ModelCard } from '../../connectors/contracts/model-runtime.ts';
-import { auc, classification, mae, r2, rmse } from './evaluation.ts';
+import { checkGate } from '../../schema/model-gates.ts';
 import { predictLinear, type LinearModel } from './linear-models.ts';
+import { classificationMetrics, regressionMetrics, stageFor, type Split } from './model-evaluation.ts';
 import type { TrainingSpec } from './model-specs.ts';
 import { linearModelToOnnx } from './onnx-writer.ts';
 import { createPrng } from './prng.ts';
@@ -15,6 +18,8 @@ export interface TrainedModel {
   readonly onnx: Uint8Array;
   /** Held-out rows and the model's training-time predictions for them (to check the ONNX file against). */
   readonly samples: { readonly rows: readonly (readonly number[])[]; readonly predictions: readonly number[] };
+  /** Why the card is not Production (empty when it is). */
+  readonly gateFailures: readonly string[];
 }
 
 export interface TrainOptions {
@@ -25,33 +30,25 @@ export interface TrainOptions {
 
 const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;
 
-function evaluate(spec: TrainingSpec, trainY: readonly number[], testY: readonly number[], predicted: readonly number[]): Record<string, number> {
-  if (spec.task === 'regression') {
-    const mean = trainY.reduce((s, v) => s + v, 0) / Math.max(1, trainY.length);
-    const naive = testY.map(() => mean);
-    return { rmse: rmse(testY, predicted), mae: mae(testY, predicted), r2: r2(testY, predicted), baseline_rmse: rmse(testY, naive), baseline_mae: mae(testY, naive) };
-  }
-  const threshold = spec.threshold ?? 0.5;
-  const c = classification(testY, predicted, threshold);
-  const positiveRate = trainY.reduce((s, v) => s + v, 0) / Math.max(1, trainY.length);
-  const majority = positiveRate >= 0.5 ? 1 : 0;
-  const baselineAccuracy = testY.filter((v) => v === majority).length / Math.max(1, testY.length);
-  return { auc: auc(testY, predicted), f1: c.f1, precision: c.precision, recall: c.recall, accuracy: c.accuracy, baseline_accuracy: baselineAccuracy, positive_rate: positiveRate, threshold };
-}
+const slice = (x: readonly (readonly number[])[], y: readonly number[], from: number, to: number): Split => ({ x: x.slice(from, to), y: y.slice(from, to) });
 
 export function trainModel(spec: TrainingSpec, options: TrainOptions): TrainedModel {
   const data = spec.generate(createPrng(spec.seed));
-  const trainX = data.x.slice(0, data.testFrom);
-  const trainY = data.y.slice(0, data.testFrom);
-  const testX = data.x.slice(data.testFrom);
-  const testY = data.y.slice(data.testFrom);
-  const model = spec.fit(trainX, trainY);
-  const predicted = testX.map((row) => predictLinear(model, row));
-  const metrics = Object.fromEntries(Object.entries(evaluate(spec, trainY, testY, predicted)).map(([k, v]) => [k, round6(v)]));
+  const train = slice(data.x, data.y, 0, data.validationFrom);
+  const validation = slice(data.x, data.y, data.validationFrom, data.testFrom);
+  const test = slice(data.x, data.y, data.testFrom, data.x.length);
+  const model = spec.fit(train.x, train.y);
+  const score = (row: readonly number[]): number => predictLinear(model, row);
+  const predicted = test.x.map(score);
+  const raw = spec.task === 'regression' ? regressionMetrics(spec, train, test, predicted) : classificationMetrics(spec, train, validation, test, score);
+  const metrics: Record<string, number> = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, round6(v)]));
+  metrics.rows_train = train.y.length;
+  metrics.rows_validation = validation.y.length;
+  metrics.rows_test = test.y.length;
   const card: ModelCard = {
     name: spec.name,
     version: options.version,
-    stage: 'Production',
+    stage: stageFor(spec.name, metrics),
     file: `${spec.name}/${options.version}/model.onnx`,
     featureNames: [...data.featureNames],
     outputNames: [spec.outputName],
@@ -67,6 +64,6 @@ export function trainModel(spec: TrainingSpec, options: TrainOptions): TrainedMo
     model,
     metadata: { model_name: spec.name, model_version: options.version, data_seed: String(spec.seed), task: spec.task },
   });
-  const n = Math.min(options.sampleCount ?? 32, testX.length);
-  return { card, model, onnx, samples: { rows: testX.slice(0, n), predictions: predicted.slice(0, n) } };
+  const n = Math.min(options.sampleCount ?? 32, test.x.length);
+  return { card, model, onnx, samples: { rows: test.x.slice(0, n), predictions: predicted.slice(0, n) }, gateFailures: checkGate(spec.name, metrics).failures };
 }

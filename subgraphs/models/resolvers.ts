@@ -1,17 +1,18 @@
 /** Resolvers of the models subgraph (schema/subgraphs/models.graphql). */
 import type { ModelCard } from '../../connectors/contracts/model-runtime.ts';
-import { riskLevelOf } from '../../schema/fraud-rules.ts';
+import { checkGate, MODEL_GATES } from '../../schema/model-gates.ts';
 import { DateTimeScalar, type SubgraphResolvers } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
 import {
-  creditFeatures, demandFeatures, forecastHour, fraudFeatures, surgeFeatures,
-  type CreditArgs, type DemandArgs, type FraudArgs, type SurgeArgs,
+  creditFeatures, demandFeatures, forecastHour, surgeFeatures,
+  type CreditArgs, type DemandArgs, type SurgeArgs,
 } from './feature-vectors.ts';
+import { FRAUD_MODEL, scoreFraudInputs } from './fraud-score.ts';
 import { checkBatchSize, predict, versionRef } from './predict.ts';
 
 export const MODEL_NAMES = {
   surge: 'surge_multiplier',
-  fraud: 'fraud_score',
+  fraud: FRAUD_MODEL,
   demand: 'demand_forecast',
   credit: 'credit_default',
 } as const;
@@ -29,15 +30,6 @@ async function surge(ctx: ModelsContext, inputs: readonly SurgeArgs[], field: (i
   const features = inputs.map((a, i) => surgeFeatures(a, field(i), now));
   const { card, values } = await predict(ctx, MODEL_NAMES.surge, 'multiplier', features);
   return inputs.map((a, i) => ({ regionId: a.regionId, multiplier: values[i], demandSupplyRatio: features[i]?.demand_supply_ratio, model: versionRef(card) }));
-}
-
-async function fraud(ctx: ModelsContext, inputs: readonly FraudArgs[], field: (i: number) => string) {
-  const now = ctx.now();
-  const { card, values } = await predict(ctx, MODEL_NAMES.fraud, 'probability', inputs.map((a, i) => fraudFeatures(a, field(i), now)));
-  return inputs.map((a, i) => {
-    const score = values[i] ?? 0;
-    return { paymentId: a.paymentId ?? null, score, riskLevel: riskLevelOf(Math.round(score * 100)), model: versionRef(card) };
-  });
 }
 
 async function demand(ctx: ModelsContext, inputs: readonly DemandArgs[], field: (i: number) => string) {
@@ -70,7 +62,7 @@ function mutations<A, R>(handler: Handler<A, R>) {
 
 export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
   const s = mutations(surge);
-  const f = mutations(fraud);
+  const f = mutations(scoreFraudInputs);
   const d = mutations(demand);
   const c = mutations(credit);
   return {
@@ -102,6 +94,10 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
       trainedAt: (m: ModelNode) => m.card.trainedAt,
       description: (m: ModelNode) => m.card.description,
       loaded: (m: ModelNode, _: unknown, ctx: ModelsContext) => ctx.runtime.loaded().some((c) => c.name === m.card.name && c.version === m.card.version),
+      gate: (m: ModelNode) => {
+        const result = checkGate(m.card.name, m.card.metrics);
+        return { passed: result.passed, failures: result.failures, source: MODEL_GATES[m.card.name]?.source ?? 'no gate declared' };
+      },
     },
   };
 }

@@ -68,7 +68,7 @@ void test('same seed and start time give the same events, however the run is cho
 });
 
 void test('a simulated rush hour: every event valid, all 19 types, keys and partitions as seed 002, realistic shares', async () => {
-  const { events, records, stats } = await simulate({ ...small, seed: 3, startTime: RUSH, ratePerSecond: 0.15, driversPerRegion: 35, fraudBurstsPerHour: 4 }, (s) => s.runFor(60 * MIN));
+  const { events, records, stats } = await simulate({ ...small, seed: 3, startTime: RUSH, ratePerSecond: 0.3, driversPerRegion: undefined, fraudBurstsPerHour: 4 }, (s) => s.runFor(60 * MIN));
   assert.equal(records.length, events.length);
   assert.equal(stats.published, events.length);
   for (const e of events) {

@@ -38,13 +38,13 @@ async function sessionRuns(model: string): Promise<{ runs: number; rows: number 
 }
 
 const SURGE = `mutation($input: SurgeInput!) { predictSurge(input: $input) { regionId multiplier demandSupplyRatio model { name version } } }`;
-const FRAUD = `mutation($input: FraudInput!) { scoreFraud(input: $input) { paymentId score riskLevel model { name version } } }`;
-const FRAUD_BATCH = `mutation($inputs: [FraudInput!]!) { scoreFraudBatch(inputs: $inputs) { paymentId score riskLevel } }`;
+const FRAUD = `mutation($input: FraudInput!) { scoreFraud(input: $input) { paymentId probability predictedFraud threshold rules { points riskLevel reasons } model { name version } } }`;
+const FRAUD_BATCH = `mutation($inputs: [FraudInput!]!) { scoreFraudBatch(inputs: $inputs) { paymentId probability rules { riskLevel } } }`;
 const DEMAND = `mutation($input: DemandInput!) { forecastDemand(input: $input) { regionId hourStart tripsNextHour model { version } } }`;
 const CREDIT = `mutation($input: CreditInput!) { scoreCredit(input: $input) { clientId defaultPrediction defaultProbability threshold model { name } } }`;
 
 interface Surge { predictSurge: { regionId: string; multiplier: number; demandSupplyRatio: number; model: { name: string; version: string } } }
-interface Fraud { scoreFraud: { paymentId: string | null; score: number; riskLevel: string; model: { name: string; version: string } } }
+interface Fraud { scoreFraud: { paymentId: string | null; probability: number; predictedFraud: boolean; threshold: number; rules: { points: number; riskLevel: string; reasons: string[] }; model: { name: string; version: string } } }
 interface Credit { scoreCredit: { clientId: string | null; defaultPrediction: boolean; defaultProbability: number; threshold: number; model: { name: string } } }
 
 const riskyPayment = { paymentId: 'p-risky', amount: 12_000, method: 'CRYPTO', regionId: 'nsk', at: '2024-05-04T18:30:00Z', knownFraudFlag: true, paymentsLast30Min: 8 };
@@ -64,6 +64,9 @@ void describe('models subgraph', () => {
     }
     const fraud = data.models.find((m) => m.name === 'fraud_score');
     assert.ok(fraud?.metrics.some((x) => x.name === 'auc' && x.value > 0.9));
+    const gates = await gqlData<{ models: { name: string; gate: { passed: boolean; source: string; failures: string[] } }[] }>(server.url, '{ models { name gate { passed source failures } } }');
+    for (const m of gates.models) assert.deepEqual({ passed: m.gate.passed, failures: m.gate.failures }, { passed: true, failures: [] }, m.name);
+    assert.match(gates.models.find((m) => m.name === 'fraud_score')?.gate.source ?? '', /seed 001/);
     assert.equal(fraud?.featureNames.length, 8);
     const one = await gqlData<{ a: { version: string } | null; b: { version: string } | null; c: unknown }>(
       server.url,
@@ -89,15 +92,18 @@ void describe('models subgraph', () => {
     assert.equal(extreme.predictSurge.multiplier, 3);
   });
 
-  void it('scoreFraud: a probability with a seed 001 risk level', async () => {
+  void it('scoreFraud: the model probability and the seed 001 rules side by side', async () => {
     const risky = await gqlData<Fraud>(server.url, FRAUD, { input: riskyPayment });
     assert.equal(risky.scoreFraud.paymentId, 'p-risky');
-    assert.ok(risky.scoreFraud.score > 0.9 && risky.scoreFraud.score <= 1, `score ${risky.scoreFraud.score}`);
-    assert.equal(risky.scoreFraud.riskLevel, 'CRITICAL');
+    assert.ok(risky.scoreFraud.probability > 0.9 && risky.scoreFraud.probability <= 1, `probability ${risky.scoreFraud.probability}`);
+    assert.equal(risky.scoreFraud.predictedFraud, true);
+    // Saturday 18:30 UTC is Sunday 01:30 in Novosibirsk (high-risk region): every rule fires
+    assert.deepEqual(risky.scoreFraud.rules, { points: 155, riskLevel: 'CRITICAL', reasons: ['known_fraud', 'high_amount', 'crypto', 'high_risk_region', 'late_night', 'weekend', 'velocity'] });
     assert.deepEqual(risky.scoreFraud.model, { name: 'fraud_score', version: '1' });
     const safe = await gqlData<Fraud>(server.url, FRAUD, { input: safePayment });
-    assert.ok(safe.scoreFraud.score >= 0 && safe.scoreFraud.score < 0.1, `score ${safe.scoreFraud.score}`);
-    assert.equal(safe.scoreFraud.riskLevel, 'MINIMAL');
+    assert.ok(safe.scoreFraud.probability >= 0 && safe.scoreFraud.probability < 0.1, `probability ${safe.scoreFraud.probability}`);
+    assert.equal(safe.scoreFraud.predictedFraud, false);
+    assert.deepEqual(safe.scoreFraud.rules, { points: 0, riskLevel: 'MINIMAL', reasons: [] });
   });
 
   void it('forecastDemand: non-negative trips for the next full hour by default', async () => {
@@ -114,7 +120,7 @@ void describe('models subgraph', () => {
 
   void it('scoreCredit: default probability and the decision at the card threshold', async () => {
     const risky = await gqlData<Credit>(server.url, CREDIT, { input: { clientId: 'c1', limitBal: 20_000, age: 24, pay0: 3, pay2: 2, billAmt1: 19_500, payAmt1: 0 } });
-    assert.equal(risky.scoreCredit.threshold, 0.5);
+    assert.equal(risky.scoreCredit.threshold, registry.production('credit_default')?.metrics.threshold, 'the threshold on the card (chosen on validation)');
     assert.ok(risky.scoreCredit.defaultProbability > 0.5, `p ${risky.scoreCredit.defaultProbability}`);
     assert.equal(risky.scoreCredit.defaultPrediction, true);
     assert.equal(risky.scoreCredit.model.name, 'credit_default');
@@ -127,12 +133,12 @@ void describe('models subgraph', () => {
   void it('a batch mutation runs the model once for all its inputs, in order', async () => {
     const inputs = Array.from({ length: 300 }, (_, i) => ({ ...(i % 3 === 0 ? riskyPayment : safePayment), paymentId: `p${i}` }));
     const before = await sessionRuns('fraud_score');
-    const data = await gqlData<{ scoreFraudBatch: { paymentId: string; score: number; riskLevel: string }[] }>(server.url, FRAUD_BATCH, { inputs });
+    const data = await gqlData<{ scoreFraudBatch: { paymentId: string; probability: number; rules: { riskLevel: string } }[] }>(server.url, FRAUD_BATCH, { inputs });
     const afterRuns = await sessionRuns('fraud_score');
     assert.equal(afterRuns.runs - before.runs, 1, 'one session run');
     assert.equal(afterRuns.rows - before.rows, 300);
     assert.deepEqual(data.scoreFraudBatch.map((r) => r.paymentId), inputs.map((p) => p.paymentId));
-    data.scoreFraudBatch.forEach((r, i) => assert.equal(r.riskLevel, i % 3 === 0 ? 'CRITICAL' : 'MINIMAL'));
+    data.scoreFraudBatch.forEach((r, i) => assert.equal(r.rules.riskLevel, i % 3 === 0 ? 'CRITICAL' : 'MINIMAL'));
 
     const others = await gqlData<{ s: unknown[]; d: unknown[]; c: { defaultPrediction: boolean }[]; e: unknown[] }>(
       server.url,
@@ -140,7 +146,7 @@ void describe('models subgraph', () => {
         s: predictSurgeBatch(inputs: [{ regionId: "kzn", demand: 10, supply: 10 }, { regionId: "ekb", demand: 40, supply: 4 }]) { multiplier }
         d: forecastDemandBatch(inputs: [{ regionId: "kzn", tripsLastHour: 30, tripsSameHourYesterday: 28 }]) { tripsNextHour }
         c: scoreCreditBatch(inputs: [{ limitBal: 100000, age: 30, pay0: 0, pay2: 0, billAmt1: 30000, payAmt1: 3000 }]) { defaultPrediction }
-        e: scoreFraudBatch(inputs: []) { score }
+        e: scoreFraudBatch(inputs: []) { probability }
       }`,
     );
     assert.equal(others.s.length, 2);

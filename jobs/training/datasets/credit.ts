@@ -4,7 +4,7 @@
  * Default follows a noisy logistic risk of late payments, high utilization and low limits (~22%).
  */
 import type { Prng } from '../prng.ts';
-import { clamp, type Dataset } from './dataset.ts';
+import { clamp, splitPoints, type Dataset } from './dataset.ts';
 
 export const CREDIT_FEATURES = ['limit_bal', 'age', 'pay_0', 'pay_2', 'bill_amt1', 'pay_amt1', 'utilization'] as const;
 
@@ -36,5 +36,5 @@ export function creditDataset(rng: Prng, rows: number): Dataset {
     x.push([limit, age, pay0, pay2, bill, payAmt, bill / limit]);
     y.push(rng.bernoulli(1 / (1 + Math.exp(-logit))) ? 1 : 0);
   }
-  return { featureNames: CREDIT_FEATURES, x, y, testFrom: Math.floor(rows * 0.8) };
+  return { featureNames: CREDIT_FEATURES, x, y, ...splitPoints(rows) };
 }

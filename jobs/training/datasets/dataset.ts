@@ -3,7 +3,12 @@ export interface Dataset {
   readonly featureNames: readonly string[];
   readonly x: readonly (readonly number[])[];
   readonly y: readonly number[];
-  /** Rows from this index on are the held-out split (time-ordered sets keep the future out of training). */
+  /**
+   * Rows [0, validationFrom) train, [validationFrom, testFrom) validate (a classifier's threshold is
+   * chosen there), [testFrom, end) are the held-out test split the card's metrics come from.
+   * Time-ordered sets keep the future out of training.
+   */
+  readonly validationFrom: number;
   readonly testFrom: number;
 }
 
@@ -19,3 +24,6 @@ export function rushHour(hour: number): number {
 }
 
 export const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+/** The 60 / 20 / 20 split of a set of independent rows. */
+export const splitPoints = (rows: number): { validationFrom: number; testFrom: number } => ({ validationFrom: Math.floor(rows * 0.6), testFrom: Math.floor(rows * 0.8) });

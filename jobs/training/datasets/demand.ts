@@ -1,7 +1,7 @@
 /**
  * Hourly demand per region: a simulated series (region level from schema/regions.ts, daily rush-hour
  * shape, weekends, weather spells, slow level drift, Poisson counts). Each row forecasts hour t from
- * hour t-1 and hour t-24; the last 20% of days are the held-out split (no peeking at the future).
+ * hour t-1 and hour t-24; days split 60/20/20 into train, validation and the held-out test split, in time order (no peeking at the future).
  */
 import { REGIONS } from '../../../schema/regions.ts';
 import type { Prng } from '../prng.ts';
@@ -35,11 +35,11 @@ function simulateRegion(rng: Prng, demandWeight: number, days: number): HourPoin
 }
 
 export function demandDataset(rng: Prng, days: number): Dataset {
+  const validationDay = Math.floor(days * 0.6);
   const testDay = Math.floor(days * 0.8);
-  const train: number[][] = [];
-  const test: number[][] = [];
-  const trainY: number[] = [];
-  const testY: number[] = [];
+  // rows by split (0 train, 1 validation, 2 test): whole days, in time order
+  const xs: number[][][] = [[], [], []];
+  const ys: number[][] = [[], [], []];
   for (const region of REGIONS) {
     const series = simulateRegion(rng, region.demandWeight, days);
     for (let t = 24; t < series.length; t++) {
@@ -55,9 +55,11 @@ export function demandDataset(rng: Prng, days: number): Dataset {
         now.weather === 'rain' ? 1 : 0,
         now.weather === 'snow' ? 1 : 0,
       ];
-      (day < testDay ? train : test).push(row);
-      (day < testDay ? trainY : testY).push(now.trips);
+      const split = day < validationDay ? 0 : day < testDay ? 1 : 2;
+      xs[split]?.push(row);
+      ys[split]?.push(now.trips);
     }
   }
-  return { featureNames: DEMAND_FEATURES, x: [...train, ...test], y: [...trainY, ...testY], testFrom: train.length };
+  const [train = [], validation = [], test = []] = xs;
+  return { featureNames: DEMAND_FEATURES, x: [...train, ...validation, ...test], y: ys.flat(), validationFrom: train.length, testFrom: train.length + validation.length };
 }

@@ -3,7 +3,7 @@
  * cancellations drive the multiplier that pricing applied, within [1, 3] (seed 000).
  */
 import type { Prng } from '../prng.ts';
-import { clamp, hourCycle, rushHour, type Dataset } from './dataset.ts';
+import { clamp, hourCycle, rushHour, splitPoints, type Dataset } from './dataset.ts';
 
 export const SURGE_FEATURES = ['demand_supply_ratio', 'hour_sin', 'hour_cos', 'is_weekend', 'weather_rain', 'weather_snow', 'recent_cancellation_rate'] as const;
 
@@ -24,5 +24,5 @@ export function surgeDataset(rng: Prng, rows: number): Dataset {
     x.push([ratio, hourSin, hourCos, weekend, rain, snow, cancellations]);
     y.push(clamp(surge, 1, 3));
   }
-  return { featureNames: SURGE_FEATURES, x, y, testFrom: Math.floor(rows * 0.8) };
+  return { featureNames: SURGE_FEATURES, x, y, ...splitPoints(rows) };
 }
