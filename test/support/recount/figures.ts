@@ -26,9 +26,12 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 export function recountAll(log: RawLog, windowMinutes: readonly number[], allowedLatenessMs: number): Recount {
   const trips = recountTrips(log.events);
-  const times = log.events.map((e) => e.event.occurred_at);
-  const min = Math.min(...times);
-  const max = Math.max(...times);
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const { event } of log.events) {
+    min = Math.min(min, event.occurred_at);
+    max = Math.max(max, event.occurred_at);
+  }
   return {
     trips,
     payments: recountPayments(log.events),

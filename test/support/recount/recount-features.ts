@@ -70,7 +70,7 @@ export function recountFeatures(events: readonly LoggedEvent[]): FeatureTruth {
     const first = list[0];
     if (!first) continue;
     const entity = first.entity;
-    const newest = Math.max(...list.map((c) => c.at));
+    const newest = list.reduce((m, c) => Math.max(m, c.at), Number.NEGATIVE_INFINITY);
     const values: Record<string, number | null> = {};
     for (const f of FEATURES.filter((x) => x.entity === entity)) {
       const source = SOURCE_OF[f.name];
