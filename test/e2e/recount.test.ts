@@ -104,7 +104,7 @@ void describe('recount: every figure the API serves equals a recount of the raw 
   }
 
   void it('drivers and driverStats: status, completed trips, revenue, ratings', async () => {
-    const s = await servedDrivers(url);
+    const s = await servedDrivers(url, REGION_IDS);
     const all = driverFigures(r, s.drivers);
     assertSameFigures('drivers (key driver id)', all.expected, all.served, DRIVER_FIELDS);
     const byTrips = driverFigures(r, s.byTrips, (d) => d.tripsCompleted > 0);

@@ -47,7 +47,7 @@ function config(dataDir: string, jobs?: readonly string[]): Record<string, unkno
     subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
     ...(jobs ? { jobs } : {}),
     simulator: {
-      seed: SEED, ratePerSecond: 2, speed: 1, tickMs: 250, locationIntervalMs: 60_000, riders: 1500,
+      seed: SEED, ratePerSecond: 0.5, speed: 1, tickMs: 250, locationIntervalMs: 60_000, riders: 1500,
       lateShare: 0.03, maxLatenessMs: 20_000, invalidShare: 0.01, backfillMinutes: 40,
     },
     aggregation: { windowMinutes: WINDOW_MINUTES, allowedLatenessMs: ALLOWED_LATENESS_MS, partitionRefreshMs: 1000, publishIntervalMs: 200 },

@@ -84,12 +84,20 @@ export interface ServedDriver {
 
 const DRIVER_FIELDS = 'id name status region { id } stats { tripsCompleted revenue averageRating ratingCount }';
 
-export async function servedDrivers(url: string): Promise<{ drivers: ServedDriver[]; byTrips: ServedDriver[]; byRating: ServedDriver[] }> {
-  const d = await data<{ drivers: ServedDriver[]; byTrips: ServedDriver[]; byRating: ServedDriver[] }>(
-    url,
-    `{ drivers(first: 500) { ${DRIVER_FIELDS} } byTrips: driverStats(first: 500, orderBy: TRIPS_COMPLETED) { ${DRIVER_FIELDS} } byRating: driverStats(first: 500, orderBy: AVERAGE_RATING) { ${DRIVER_FIELDS} } }`,
-  );
-  return d;
+/** Every region's drivers and its driverStats in both orders (each at most 500 per region). */
+export async function servedDrivers(url: string, regionIds: readonly string[]): Promise<{ drivers: ServedDriver[]; byTrips: ServedDriver[]; byRating: ServedDriver[] }> {
+  const out = { drivers: [] as ServedDriver[], byTrips: [] as ServedDriver[], byRating: [] as ServedDriver[] };
+  for (const regionId of regionIds) {
+    const d = await data<{ drivers: ServedDriver[]; byTrips: ServedDriver[]; byRating: ServedDriver[] }>(
+      url,
+      `query($r: ID) { drivers(regionId: $r, first: 500) { ${DRIVER_FIELDS} } byTrips: driverStats(regionId: $r, first: 500, orderBy: TRIPS_COMPLETED) { ${DRIVER_FIELDS} } byRating: driverStats(regionId: $r, first: 500, orderBy: AVERAGE_RATING) { ${DRIVER_FIELDS} } }`,
+      { r: regionId },
+    );
+    out.drivers.push(...d.drivers);
+    out.byTrips.push(...d.byTrips);
+    out.byRating.push(...d.byRating);
+  }
+  return out;
 }
 
 export interface ServedRevenueDay {
