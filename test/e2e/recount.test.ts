@@ -19,13 +19,13 @@ import { eventually } from './support.ts';
 import { assertSameFigures, byKey, type Plain } from '../support/recount/compare.ts';
 import {
   BUCKET_FIELDS, DRIVER_FIELDS, DRIVER_STAT_FIELDS, FEATURE_ENTITIES, PAYMENT_FIELDS, REVENUE_FIELDS, TRIP_FIELDS, WINDOW_FIELDS,
-  bucketFigures, driverFigures, featureFigures, featureIds, fraudFigures, paymentFigures, recountAll, revenueFigures, servedWindowKey,
+  bucketFigures, driverFigures, driverStatFigures, featureFigures, featureIds, fraudFigures, paymentFigures, recountAll, revenueFigures, servedWindowKey,
   tripFigures, windowFigures, type Recount,
 } from '../support/recount/figures.ts';
 import { partitionKey, readDeadLetters, readRawLog, type RawLog } from '../support/recount/raw-log.ts';
 import { ALLOWED_LATENESS_MS, WINDOW_MINUTES, runScenario, type ScenarioResult } from '../support/recount/scenario.ts';
 import {
-  servedDrivers, servedFeatures, servedJobs, servedPayments, servedRevenueAndFraud, servedTrips, servedTripStats, servedWindows,
+  servedDrivers, servedDriversById, servedFeatures, servedJobs, servedPayments, servedRevenueAndFraud, servedTrips, servedTripStats, servedWindows,
 } from '../support/recount/served.ts';
 
 /** Polls a fingerprint of the served figures until two reads a second apart agree (bounded). */
@@ -104,13 +104,18 @@ void describe('recount: every figure the API serves equals a recount of the raw 
   }
 
   void it('drivers and driverStats: status, completed trips, revenue, ratings', async () => {
-    const s = await servedDrivers(url, REGION_IDS);
-    const all = driverFigures(r, s.drivers);
+    const regions = await servedDrivers(url, REGION_IDS);
+    const listed = regions.flatMap((x) => x.drivers);
+    const seen = new Set(listed.map((d) => d.id));
+    const rest = await servedDriversById(url, [...r.drivers.keys()].filter((id) => !seen.has(id)));
+    const all = driverFigures(r, [...listed, ...rest]);
     assertSameFigures('drivers (key driver id)', all.expected, all.served, DRIVER_FIELDS);
-    const byTrips = driverFigures(r, s.byTrips, (d) => d.tripsCompleted > 0);
-    assertSameFigures('driverStats(orderBy: TRIPS_COMPLETED) (key driver id)', byTrips.expected, byTrips.served, DRIVER_STAT_FIELDS);
-    const byRating = driverFigures(r, s.byRating, (d) => d.ratingCount > 0);
-    assertSameFigures('driverStats(orderBy: AVERAGE_RATING) (key driver id)', byRating.expected, byRating.served, DRIVER_STAT_FIELDS);
+    for (const x of regions) {
+      const byTrips = driverStatFigures(r, x.regionId, x.byTrips, (d) => d.tripsCompleted > 0, 500);
+      assertSameFigures(`driverStats(regionId: ${x.regionId}, orderBy: TRIPS_COMPLETED) (key driver id)`, byTrips.expected, byTrips.served, DRIVER_STAT_FIELDS);
+      const byRating = driverStatFigures(r, x.regionId, x.byRating, (d) => d.ratingCount > 0, 500);
+      assertSameFigures(`driverStats(regionId: ${x.regionId}, orderBy: AVERAGE_RATING) (key driver id)`, byRating.expected, byRating.served, DRIVER_STAT_FIELDS);
+    }
   });
 
   void it('payments: every payment, its status, amounts and seed 001 fraud assessment', async () => {

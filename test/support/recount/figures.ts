@@ -75,6 +75,18 @@ export function driverFigures(r: Recount, served: readonly ServedDriver[], only?
   return { expected: byKey(list, (d) => d.id, (d) => ({ ...d })), served: byKey(served, (d) => d.id, servedDriver) };
 }
 
+/**
+ * driverStats of one region (at most `first` drivers): when more drivers qualify than the page holds,
+ * only the served ones are compared (their figures must still be the recount's).
+ */
+export function driverStatFigures(r: Recount, regionId: string, served: readonly ServedDriver[], qualifies: (d: DriverTruth) => boolean, first: number): { expected: Map<string, Plain>; served: Map<string, Plain>; truncated: boolean } {
+  const mine = new Set(served.map((d) => d.id));
+  const all = [...r.drivers.values()].filter((d) => d.regionId === regionId && qualifies(d));
+  const truncated = all.length > first;
+  const list = truncated ? all.filter((d) => mine.has(d.id)) : all;
+  return { expected: byKey(list, (d) => d.id, (d) => ({ ...d })), served: byKey(served, (d) => d.id, servedDriver), truncated };
+}
+
 export const REVENUE_FIELDS = ['revenue', 'payments', 'completed', 'failed', 'refunded'] as const;
 
 export function revenueFigures(r: Recount, served: readonly ServedRevenueDay[], byRegion: boolean): { expected: Map<string, Plain>; served: Map<string, Plain> } {

@@ -84,18 +84,34 @@ export interface ServedDriver {
 
 const DRIVER_FIELDS = 'id name status region { id } stats { tripsCompleted revenue averageRating ratingCount }';
 
+export interface ServedRegionDrivers {
+  readonly regionId: string;
+  readonly drivers: ServedDriver[];
+  readonly byTrips: ServedDriver[];
+  readonly byRating: ServedDriver[];
+}
+
 /** Every region's drivers and its driverStats in both orders (each at most 500 per region). */
-export async function servedDrivers(url: string, regionIds: readonly string[]): Promise<{ drivers: ServedDriver[]; byTrips: ServedDriver[]; byRating: ServedDriver[] }> {
-  const out = { drivers: [] as ServedDriver[], byTrips: [] as ServedDriver[], byRating: [] as ServedDriver[] };
+export async function servedDrivers(url: string, regionIds: readonly string[]): Promise<ServedRegionDrivers[]> {
+  const out: ServedRegionDrivers[] = [];
   for (const regionId of regionIds) {
     const d = await data<{ drivers: ServedDriver[]; byTrips: ServedDriver[]; byRating: ServedDriver[] }>(
       url,
       `query($r: ID) { drivers(regionId: $r, first: 500) { ${DRIVER_FIELDS} } byTrips: driverStats(regionId: $r, first: 500, orderBy: TRIPS_COMPLETED) { ${DRIVER_FIELDS} } byRating: driverStats(regionId: $r, first: 500, orderBy: AVERAGE_RATING) { ${DRIVER_FIELDS} } }`,
       { r: regionId },
     );
-    out.drivers.push(...d.drivers);
-    out.byTrips.push(...d.byTrips);
-    out.byRating.push(...d.byRating);
+    out.push({ regionId, ...d });
+  }
+  return out;
+}
+
+/** `driver(id)` for each id (aliased, in chunks), e.g. the drivers beyond a region's first 500. */
+export async function servedDriversById(url: string, ids: readonly string[]): Promise<ServedDriver[]> {
+  const out: ServedDriver[] = [];
+  for (let i = 0; i < ids.length; i += 200) {
+    const chunk = ids.slice(i, i + 200);
+    const d = await data<Record<string, ServedDriver | null>>(url, `{ ${chunk.map((id, j) => `d${j}: driver(id: ${JSON.stringify(id)}) { ${DRIVER_FIELDS} }`).join(' ')} }`);
+    for (const v of Object.values(d)) if (v && v.status !== null) out.push(v);
   }
   return out;
 }
