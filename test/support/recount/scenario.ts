@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, gql, subscribe, type Subscription } from '../../e2e/support.ts';
 import { appendDuplicates } from './raw-log.ts';
 import { startPlatformProcess, type PlatformProcess } from './platform-process.ts';
-import { WINDOW_SELECTION, type ServedWindow } from './served.ts';
+import { servedJobs, WINDOW_SELECTION, type ServedJob, type ServedWindow } from './served.ts';
 
 export const WINDOW_MINUTES = [1, 5, 60] as const;
 export const ALLOWED_LATENESS_MS = 10_000;
@@ -36,6 +36,8 @@ export interface ScenarioResult {
   readonly liveErrors: readonly unknown[];
   readonly exitCodes: { readonly a: number | null; readonly c: number | null };
   readonly duplicatesAppended: number;
+  /** `jobs` as instance C served it just before its SIGINT. */
+  readonly jobsBeforeStop: readonly ServedJob[];
   /** Wall-clock seconds each phase took (A, B, C, D until drained). */
   readonly phaseSeconds: Readonly<Record<'a' | 'b' | 'c' | 'd', number>>;
 }
@@ -121,6 +123,7 @@ export async function runScenario(dir: string): Promise<ScenarioResult> {
     await regionSub.close();
     await platformSub.close();
   }
+  const jobsBeforeStop = await servedJobs(c.url);
   const cCode = await c.interrupt();
   marks.push(Date.now());
 
@@ -142,5 +145,6 @@ export async function runScenario(dir: string): Promise<ScenarioResult> {
     liveErrors: [...regionSub.errors, ...platformSub.errors],
     exitCodes: { a: aCode, c: cCode },
     duplicatesAppended,
+    jobsBeforeStop,
   };
 }
