@@ -79,6 +79,7 @@ void describe('recount: every figure the API serves equals a recount of the raw 
     t.diagnostic(`phases (s): ${JSON.stringify(run.phaseSeconds)}`);
     t.diagnostic(`events ${log.events.length}, malformed ${log.malformed}, copies ${log.duplicates}, late for the windows ${r.windows.late.size}, ` +
       `payments completed before initiated in the log ${reordered}, trips ${r.trips.size}, payments ${r.payments.size}`);
+    assert.ok(reordered > 0, 'the log holds payments whose PaymentCompleted precedes their PaymentInitiated');
     assert.ok(r.trips.size > 500 && r.payments.size > 20, `a real run: ${r.trips.size} trips, ${r.payments.size} payments`);
   });
 
