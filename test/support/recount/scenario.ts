@@ -2,14 +2,15 @@
  * The recount test's run: the embedded platform as a child process over a seeded simulated stretch
  * (a 40-minute backfill, then live), with late (reordered) events, malformed records and re-sent
  * duplicates, through a clean stop (SIGINT) and restart, a kill -9 and restart, and a last clean stop.
- * Then a final instance that runs only the consumer jobs (no simulator) drains the log, so the log
- * is frozen while its figures are read and recounted.
+ * Then an instance that runs only the consumer jobs drains the log, and a last one with no job at all
+ * serves the figures: the log and the state are frozen while they are read and recounted.
  *
  *   A  fresh start: backfill + live; SIGINT while the consumers work through the backfill
  *      (the test then appends re-sent copies of published records, as an at-least-once producer would)
  *   B  restart: live; kill -9 while consuming
  *   C  restart: live, with graphql-ws subscriptions of the 1-minute windows open; SIGINT
- *   D  restart without the simulator: drains the log; the figures are read from it
+ *   D  restart without the simulator: drains the log (every consumer group commits its end); SIGINT
+ *   E  restart with no job at all: every figure is read from it, and `jobs` must say nothing runs
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,16 +31,16 @@ export interface LiveWindow extends ServedWindow {
 
 export interface ScenarioResult {
   readonly eventLogDir: string;
-  /** The drained final instance (D), still running. */
+  /** The last instance (E, no jobs), still running. */
   readonly final: PlatformProcess;
   readonly live: readonly LiveWindow[];
   readonly liveErrors: readonly unknown[];
-  readonly exitCodes: { readonly a: number | null; readonly c: number | null };
+  readonly exitCodes: { readonly a: number | null; readonly c: number | null; readonly d: number | null };
   readonly duplicatesAppended: number;
-  /** `jobs` as instance C served it just before its SIGINT. */
-  readonly jobsBeforeStop: readonly ServedJob[];
-  /** Wall-clock seconds each phase took (A, B, C, D until drained). */
-  readonly phaseSeconds: Readonly<Record<'a' | 'b' | 'c' | 'd', number>>;
+  /** `jobs` as instances C and D served it just before their SIGINT. */
+  readonly jobsBeforeStop: { readonly c: readonly ServedJob[]; readonly d: readonly ServedJob[] };
+  /** Wall-clock seconds each phase took. */
+  readonly phaseSeconds: Readonly<Record<'a' | 'b' | 'c' | 'd' | 'e', number>>;
 }
 
 function config(dataDir: string, jobs?: readonly string[]): Record<string, unknown> {
@@ -50,7 +51,7 @@ function config(dataDir: string, jobs?: readonly string[]): Record<string, unkno
     ...(jobs ? { jobs } : {}),
     simulator: {
       seed: SEED, ratePerSecond: 0.5, speed: 1, tickMs: 250, locationIntervalMs: 60_000, riders: 1500,
-      lateShare: 0.03, maxLatenessMs: 20_000, invalidShare: 0.01, backfillMinutes: 40,
+      lateShare: 0.03, maxLatenessMs: 120_000, invalidShare: 0.01, backfillMinutes: 40,
     },
     aggregation: { windowMinutes: WINDOW_MINUTES, allowedLatenessMs: ALLOWED_LATENESS_MS, partitionRefreshMs: 1000, publishIntervalMs: 200 },
     jobStatusIntervalMs: 500,
@@ -87,64 +88,81 @@ async function drained(eventLogDir: string, groups: number): Promise<boolean> {
   return true;
 }
 
+/** Runs `f` with the process; if `f` throws, the process is killed first (nothing outlives the test). */
+async function using<T>(p: PlatformProcess, f: (p: PlatformProcess) => Promise<T>): Promise<T> {
+  try {
+    return await f(p);
+  } catch (e) {
+    await p.kill9();
+    throw e;
+  }
+}
+
 export async function runScenario(dir: string): Promise<ScenarioResult> {
   const dataDir = path.join(dir, 'data');
   const eventLogDir = path.join(dataDir, 'event-log');
   const live = path.join(dir, 'config.json');
   const drain = path.join(dir, 'config-drain.json');
+  const idle = path.join(dir, 'config-idle.json');
   await writeFile(live, JSON.stringify(config(dataDir)));
   await writeFile(drain, JSON.stringify(config(dataDir, ['landing', 'features', 'aggregation'])));
-
+  await writeFile(idle, JSON.stringify(config(dataDir, [])));
   const marks: number[] = [Date.now()];
+
   // A: fresh, backfilled; a clean stop while the consumers work through the backfill
-  const a = await startPlatformProcess(live, 'A');
-  await eventually('trips landed in A', 60_000, async () => ((await tripCount(a.url)) > 0 ? true : undefined), 200);
-  const aCode = await a.interrupt();
+  const aCode = await using(await startPlatformProcess(live, 'A'), async (a) => {
+    await eventually('trips landed in A', 60_000, async () => ((await tripCount(a.url)) > 0 ? true : undefined), 200);
+    return a.interrupt();
+  });
   const duplicatesAppended = await appendDuplicates(eventLogDir, SEED, 0.01, 3);
   marks.push(Date.now());
 
   // B: restart, then kill -9 while consuming
-  const b = await startPlatformProcess(live, 'B');
-  const atStart = await tripCount(b.url);
-  await eventually('trips landing in B', 60_000, async () => ((await tripCount(b.url)) > atStart ? true : undefined), 200);
-  await sleep(2000);
-  await b.kill9();
+  await using(await startPlatformProcess(live, 'B'), async (b) => {
+    const atStart = await tripCount(b.url);
+    await eventually('trips landing in B', 60_000, async () => ((await tripCount(b.url)) > atStart ? true : undefined), 200);
+    await sleep(2000);
+    await b.kill9();
+  });
   marks.push(Date.now());
 
   // C: restart, live windows over graphql-ws until windows turn final while subscribed; clean stop
-  const c = await startPlatformProcess(live, 'C');
-  const regionSub: Subscription<LiveWindow> = subscribe(c.url, `subscription { regionAggregates(windowMinutes: 1) { ${WINDOW_SELECTION} } }`, {}, (d) => ({ ...(d['regionAggregates'] as ServedWindow), via: 'regionAggregates' }));
-  const platformSub: Subscription<LiveWindow> = subscribe(c.url, `subscription { platformTotals(windowMinutes: 1) { ${WINDOW_SELECTION.replace('regionId ', '')} } }`, {}, (d) => ({ ...(d['platformTotals'] as ServedWindow), regionId: null, via: 'platformTotals' }));
-  try {
-    // bounded: without a final window the live-window test fails and says so
-    await eventually('final windows over the subscriptions', 120_000, () =>
-      platformSub.messages.some((m) => m.isFinal) && regionSub.messages.some((m) => m.isFinal) && regionSub.messages.some((m) => !m.isFinal) ? true : undefined, 500).catch(() => undefined);
-  } finally {
-    await regionSub.close();
-    await platformSub.close();
-  }
-  const jobsBeforeStop = await servedJobs(c.url);
-  const cCode = await c.interrupt();
+  const c = await using(await startPlatformProcess(live, 'C'), async (p) => {
+    const regionSub: Subscription<LiveWindow> = subscribe(p.url, `subscription { regionAggregates(windowMinutes: 1) { ${WINDOW_SELECTION} } }`, {}, (d) => ({ ...(d['regionAggregates'] as ServedWindow), via: 'regionAggregates' }));
+    const platformSub: Subscription<LiveWindow> = subscribe(p.url, `subscription { platformTotals(windowMinutes: 1) { ${WINDOW_SELECTION.replace('regionId ', '')} } }`, {}, (d) => ({ ...(d['platformTotals'] as ServedWindow), regionId: null, via: 'platformTotals' }));
+    try {
+      // bounded: without a final window the live-window test fails and says so
+      await eventually('final windows over the subscriptions', 120_000, () =>
+        platformSub.messages.some((m) => m.isFinal) && regionSub.messages.some((m) => m.isFinal) && regionSub.messages.some((m) => !m.isFinal) ? true : undefined, 500).catch(() => undefined);
+    } finally {
+      await regionSub.close();
+      await platformSub.close();
+    }
+    const jobs = await servedJobs(p.url);
+    return { code: await p.interrupt(), jobs, live: [...regionSub.messages, ...platformSub.messages], liveErrors: [...regionSub.errors, ...platformSub.errors] };
+  });
   marks.push(Date.now());
 
-  // D: consumers only; wait until every group has committed the whole log
-  const d = await startPlatformProcess(drain, 'D');
-  try {
+  // D: consumers only, until every group has committed the whole log; clean stop
+  const d = await using(await startPlatformProcess(drain, 'D'), async (p) => {
     await eventually('every consumer group caught up with the log', 90_000, async () => ((await drained(eventLogDir, 5)) ? true : undefined), 500);
-  } catch (e) {
-    await d.interrupt();
-    throw e;
-  }
+    const jobs = await servedJobs(p.url);
+    return { code: await p.interrupt(), jobs };
+  });
+  marks.push(Date.now());
+
+  // E: no jobs at all; every figure is read from it (nothing can change any more)
+  const e = await startPlatformProcess(idle, 'E');
   marks.push(Date.now());
   const took = (i: number): number => Math.round(((marks[i + 1] ?? 0) - (marks[i] ?? 0)) / 100) / 10;
   return {
-    phaseSeconds: { a: took(0), b: took(1), c: took(2), d: took(3) },
+    phaseSeconds: { a: took(0), b: took(1), c: took(2), d: took(3), e: took(4) },
     eventLogDir,
-    final: d,
-    live: [...regionSub.messages, ...platformSub.messages],
-    liveErrors: [...regionSub.errors, ...platformSub.errors],
-    exitCodes: { a: aCode, c: cCode },
+    final: e,
+    live: c.live,
+    liveErrors: c.liveErrors,
+    exitCodes: { a: aCode, c: c.code, d: d.code },
     duplicatesAppended,
-    jobsBeforeStop,
+    jobsBeforeStop: { c: c.jobs, d: d.jobs },
   };
 }
