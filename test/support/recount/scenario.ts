@@ -51,7 +51,7 @@ function config(dataDir: string, jobs?: readonly string[]): Record<string, unkno
     ...(jobs ? { jobs } : {}),
     simulator: {
       seed: SEED, ratePerSecond: 0.5, speed: 1, tickMs: 250, locationIntervalMs: 60_000, riders: 1500,
-      lateShare: 0.03, maxLatenessMs: 120_000, invalidShare: 0.01, backfillMinutes: 40,
+      lateShare: 0.03, maxLatenessMs: 600_000, invalidShare: 0.01, backfillMinutes: 40,
     },
     aggregation: { windowMinutes: WINDOW_MINUTES, allowedLatenessMs: ALLOWED_LATENESS_MS, partitionRefreshMs: 1000, publishIntervalMs: 200 },
     jobStatusIntervalMs: 500,
