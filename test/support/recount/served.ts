@@ -105,11 +105,14 @@ export async function servedDrivers(url: string, regionIds: readonly string[]): 
   return out;
 }
 
+/** Stays below the gateway's alias limit (gateway query limits). */
+const ALIASES_PER_REQUEST = 25;
+
 /** `driver(id)` for each id (aliased, in chunks), e.g. the drivers beyond a region's first 500. */
 export async function servedDriversById(url: string, ids: readonly string[]): Promise<ServedDriver[]> {
   const out: ServedDriver[] = [];
-  for (let i = 0; i < ids.length; i += 200) {
-    const chunk = ids.slice(i, i + 200);
+  for (let i = 0; i < ids.length; i += ALIASES_PER_REQUEST) {
+    const chunk = ids.slice(i, i + ALIASES_PER_REQUEST);
     const d = await data<Record<string, ServedDriver | null>>(url, `{ ${chunk.map((id, j) => `d${j}: driver(id: ${JSON.stringify(id)}) { ${DRIVER_FIELDS} }`).join(' ')} }`);
     for (const v of Object.values(d)) if (v && v.status !== null) out.push(v);
   }
@@ -153,13 +156,16 @@ export interface ServedWindow {
 const WINDOW_FIELDS = 'windowMinutes windowStart tripCount completedCount cancelledCount cancellationRate averagePrice revenue isFinal';
 export const WINDOW_SELECTION = `regionId ${WINDOW_FIELDS}`;
 
-/** Every region's and the platform's windows of each size (up to 1000 each). */
+/** Every region's and the platform's windows of each size (up to 1000 each, one request each). */
 export async function servedWindows(url: string, regionIds: readonly string[], sizes: readonly number[]): Promise<ServedWindow[]> {
   const out: ServedWindow[] = [];
   for (const m of sizes) {
-    const parts = regionIds.map((r, i) => `r${i}: regionWindows(regionId: "${r}", windowMinutes: ${m}, last: 1000) { regionId ${WINDOW_FIELDS} }`);
-    const d = await data<Record<string, ServedWindow[]>>(url, `{ ${parts.join(' ')} platform: platformWindows(windowMinutes: ${m}, last: 1000) { ${WINDOW_FIELDS} } }`);
-    for (const [k, list] of Object.entries(d)) out.push(...list.map((w) => (k === 'platform' ? { ...w, regionId: null } : w)));
+    for (const regionId of regionIds) {
+      const d = await data<{ regionWindows: ServedWindow[] }>(url, `query($r: ID!, $m: Int) { regionWindows(regionId: $r, windowMinutes: $m, last: 1000) { regionId ${WINDOW_FIELDS} } }`, { r: regionId, m });
+      out.push(...d.regionWindows);
+    }
+    const p = await data<{ platformWindows: ServedWindow[] }>(url, `query($m: Int) { platformWindows(windowMinutes: $m, last: 1000) { ${WINDOW_FIELDS} } }`, { m });
+    out.push(...p.platformWindows.map((w) => ({ ...w, regionId: null })));
   }
   return out;
 }
