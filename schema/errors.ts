@@ -54,6 +54,10 @@ export const ERROR_CATALOGUE = {
   MODEL_INPUT_INVALID: { status: 400, expose: 'message', message: 'invalid model input: {reason}', description: 'The features given to a prediction do not fit the model (missing, wrong shape, out of range).' },
   MODEL_RUN_FAILED: { status: 500, expose: 'none', message: 'model {model} failed to run: {reason}', description: 'The model runtime failed on valid input.' },
   MODEL_GATE_FAILED: { status: 500, expose: 'none', message: 'model {model} v{version} is {stage} but fails its gate: {failures}', description: 'A Production model card fails its deployment gate (schema/model-gates.ts); the registry refuses to load it. Retrain, or mark the card Staging.' },
+  // pipeline (orchestrator, SQL models)
+  PIPELINE_MODEL_INVALID: { status: 500, expose: 'none', message: '{file}: {reason}', description: 'A SQL model, its schema.yml or sources.yml, or a DAG definition is wrong (bad template call, unknown ref, cycle, invalid test spec). The message names the file; fix it in lake/models or jobs/orchestrator/dags.ts.' },
+  PIPELINE_DAG_UNKNOWN: { status: 400, expose: 'message', message: 'unknown DAG "{dag}"', description: 'runPipeline or `gofuture pipeline` named a DAG that does not exist; `gofuture pipeline list` shows the DAGs.' },
+  PIPELINE_TABLE_MISSING: { status: 500, expose: 'none', message: 'table {table} does not exist yet', description: 'A SQL model read a lake table that has not been written yet (its upstream model or the bronze job has not run); the task is retried.' },
 } as const satisfies Readonly<Record<string, ErrorSpec>>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
