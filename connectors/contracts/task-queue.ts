@@ -79,6 +79,8 @@ export interface TaskQueue extends Connector {
   enqueue(key: TaskKey, policy: TaskPolicy, options?: { readonly rerunFailed?: boolean }): Promise<boolean>;
   /** Marks keys skipped with `reason` (an upstream failed), unless they already have a run. */
   skip(keys: readonly TaskKey[], reason: string): Promise<void>;
+  /** Forgets the finished runs of `keys` (Airflow's "clear"): they can be enqueued again. Runs in flight are kept. */
+  reset(keys: readonly TaskKey[]): Promise<void>;
   work(options: WorkOptions): Promise<WorkerHandle>;
   runs(filter?: RunFilter): Promise<TaskRun[]>;
 }

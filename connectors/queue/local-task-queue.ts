@@ -111,6 +111,20 @@ export class LocalTaskQueue implements TaskQueue {
     if (changed) await this.#save();
   }
 
+  async reset(keys: readonly TaskKey[]): Promise<void> {
+    this.#require();
+    let changed = false;
+    for (const k of keys) {
+      const id = taskId(k);
+      const e = this.#entries.get(id);
+      if (e && TERMINAL_STATES.has(e.run.state)) {
+        this.#entries.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) await this.#save();
+  }
+
   async work(options: WorkOptions): Promise<WorkerHandle> {
     this.#require();
     const worker: Worker = { id: `local-${randomUUID().slice(0, 8)}`, options, inFlight: new Set(), controllers: new Set(), stopped: false };

@@ -153,6 +153,13 @@ export class PgBossTaskQueue implements TaskQueue {
     }
   }
 
+  async reset(keys: readonly TaskKey[]): Promise<void> {
+    const { pool } = this.#require();
+    for (const k of keys) {
+      await pool.query(`DELETE FROM ${this.#config.table} WHERE dag = $1 AND task = $2 AND logical_date = $3 AND state IN ('succeeded', 'failed', 'skipped')`, [k.dag, k.task, k.logicalDate]);
+    }
+  }
+
   async #setState(key: TaskKey, state: TaskState, fields: { attempts?: number; worker?: string; error?: string | null; started?: boolean; finished?: boolean }): Promise<TaskRun | null> {
     const { pool } = this.#require();
     const now = Date.now();

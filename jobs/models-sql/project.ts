@@ -37,7 +37,12 @@ const modelSpec = z.object({
   tests: z.array(modelTest).default([]),
 }).strict();
 const schemaFile = z.object({ version: z.number().optional(), models: z.array(modelSpec).default([]) }).strict();
-const sourcesFile = z.object({ sources: z.record(z.string(), z.record(z.string(), z.string())) }).strict();
+const sourceLayer = z.object({
+  tables: z.record(z.string(), z.string()),
+  /** Columns (DuckDB types) a declared table reads with while it does not exist yet (no record so far). */
+  columns: z.record(z.string(), z.string()).default({}),
+}).strict();
+const sourcesFile = z.object({ sources: z.record(z.string(), sourceLayer) }).strict();
 
 export type Severity = 'warn' | 'error';
 
@@ -70,7 +75,9 @@ export interface ModelProject {
   readonly dir: string;
   /** In dependency order (a model after every model it refs). */
   readonly models: readonly SqlModel[];
-  readonly sources: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly sources: Readonly<Record<string, { readonly tables: Readonly<Record<string, string>>; readonly columns: Readonly<Record<string, string>> }>>;
+  /** Columns of a source table that may not exist yet (it then reads as empty), or null. */
+  sourceColumns(table: string): Readonly<Record<string, string>> | null;
   model(name: string): SqlModel | undefined;
   resolveRef(name: string, from?: string): string;
   resolveSource(layer: string, table: string): string;
@@ -170,7 +177,7 @@ export async function loadProject(dir: string): Promise<ModelProject> {
     throw new PlatformError('PIPELINE_MODEL_INVALID', `${from ? `${from}: ` : ''}ref('${name}') ${hits.length ? `is ambiguous (${hits.join(', ')})` : 'names no model'}`);
   };
   const resolveSource = (layer: string, table: string): string => {
-    const t = sources[layer]?.[table];
+    const t = sources[layer]?.tables[table];
     if (!t) throw new PlatformError('PIPELINE_MODEL_INVALID', `source('${layer}', '${table}') is not declared in sources.yml`);
     return t;
   };
@@ -192,6 +199,10 @@ export async function loadProject(dir: string): Promise<ModelProject> {
     dir,
     models: ordered,
     sources,
+    sourceColumns: (table) => {
+      for (const layer of Object.values(sources)) if (Object.values(layer.tables).includes(table) && Object.keys(layer.columns).length > 0) return layer.columns;
+      return null;
+    },
     model: (name) => ordered.find((m) => m.name === name),
     resolveRef,
     resolveSource,

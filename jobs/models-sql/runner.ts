@@ -105,6 +105,15 @@ async function runTests(o: BuildOptions, m: SqlModel, runId: string): Promise<Te
   return results;
 }
 
+/** A table's relation; a declared source table that does not exist yet reads as empty. */
+async function sourceRelation(project: ModelProject, backend: ModelBackend, table: string): Promise<string> {
+  const columns = project.sourceColumns(table);
+  if (columns && !(await backend.exists(table))) {
+    return `(SELECT ${Object.entries(columns).map(([n, t]) => `CAST(NULL AS ${t}) AS "${n}"`).join(', ')} WHERE false)`;
+  }
+  return backend.relation(table);
+}
+
 export async function buildModels(o: BuildOptions): Promise<ModelResult[]> {
   const { project, backend, logicalDate } = o;
   const runId = randomUUID();
@@ -125,7 +134,7 @@ export async function buildModels(o: BuildOptions): Promise<ModelResult[]> {
     try {
       if (!o.testOnly) {
         const sql = await render(m.sql, {
-          relation: (t) => backend.relation(t),
+          relation: (t) => sourceRelation(project, backend, t),
           resolveRef: (n) => project.resolveRef(n, m.file),
           resolveSource: (l, t) => project.resolveSource(l, t),
           vars: { logical_date: logicalDate },

@@ -159,5 +159,19 @@ export function taskQueueConformance(name: string, make: () => Promise<TaskQueue
       assert.equal((await queue.runs({ dag, logicalDate: '2026-01-04' })).length, 0);
       assert.ok((await queue.runs({ last: 1 })).length <= 1);
     });
+
+    void it('reset forgets finished runs so the key runs again', async () => {
+      const dag = uniqueName('dag');
+      let calls = 0;
+      const worker = await queue.work({ concurrency: 1, handler: async () => void calls++ });
+      const key = { dag, task: 'again', logicalDate: '2026-01-05' };
+      await queue.enqueue(key, policy());
+      await settled(key);
+      await queue.reset([key]);
+      assert.equal((await queue.runs(key)).length, 0);
+      assert.equal(await queue.enqueue(key, policy()), true);
+      await waitFor('the second run', async () => calls === 2 && (await queue.runs(key))[0]?.state === 'succeeded', { timeoutMs: waitMs });
+      await worker.stop();
+    });
   });
 }

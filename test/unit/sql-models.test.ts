@@ -62,7 +62,7 @@ void describe('SQL model project', () => {
     const names = project.models.map((m) => m.name);
     for (const m of project.models) for (const r of m.refs) assert.ok(names.indexOf(r) < names.indexOf(m.name), `${r} before ${m.name}`);
     assert.ok(names.includes('silver.events') && names.includes('gold.revenue_daily'));
-    assert.deepEqual(project.model('silver.events')?.sources, ['bronze.events']);
+    assert.deepEqual(project.model('silver.events')?.sources, ['bronze.booking_events', 'bronze.driver_events', 'bronze.payment_events', 'bronze.pricing_events', 'bronze.booking_saga']);
     assert.ok(project.model('gold.revenue_daily')?.refs.includes('silver.trips'));
   });
 
@@ -77,7 +77,7 @@ void describe('SQL model project', () => {
     const view = lineageOf(graph, 'gold.revenue_daily');
     assert.ok(view);
     const up = view.upstream.map((n) => n.name);
-    for (const t of ['silver.trips', 'silver.events', 'bronze.events']) assert.ok(up.includes(t), t);
+    for (const t of ['silver.trips', 'silver.events', 'bronze.booking_events']) assert.ok(up.includes(t), t);
     assert.deepEqual(view.downstream.map((n) => n.name), ['warehouse.mart_revenue_daily']);
     const down = lineageOf(graph, 'silver.events')?.downstream.map((n) => n.name) ?? [];
     assert.ok(down.includes('gold.platform_hourly') && down.includes('warehouse.mart_revenue_daily'));

@@ -5,9 +5,13 @@ WITH raw AS (
   SELECT b.topic, CAST(b."partition" AS INTEGER) AS source_partition, CAST(b."offset" AS BIGINT) AS source_offset,
          b.value, b.ingest_date,
          CASE WHEN json_valid(b.value) THEN CAST(b.value AS JSON) END AS j
-  FROM {{ source('bronze', 'events') }} AS b
-  WHERE b.ingest_date BETWEEN {{ var('logical_date') }} - INTERVAL 1 DAY AND {{ var('logical_date') }} + INTERVAL 1 DAY
-    AND b.topic IN ('booking-events', 'driver-events', 'payment-events', 'pricing-events', 'booking-saga')
+  FROM (
+    SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'booking_events') }} WHERE ingest_date BETWEEN {{ var('logical_date') }} - INTERVAL 1 DAY AND {{ var('logical_date') }} + INTERVAL 1 DAY
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'driver_events') }} WHERE ingest_date BETWEEN {{ var('logical_date') }} - INTERVAL 1 DAY AND {{ var('logical_date') }} + INTERVAL 1 DAY
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'payment_events') }} WHERE ingest_date BETWEEN {{ var('logical_date') }} - INTERVAL 1 DAY AND {{ var('logical_date') }} + INTERVAL 1 DAY
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'pricing_events') }} WHERE ingest_date BETWEEN {{ var('logical_date') }} - INTERVAL 1 DAY AND {{ var('logical_date') }} + INTERVAL 1 DAY
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'booking_saga') }} WHERE ingest_date BETWEEN {{ var('logical_date') }} - INTERVAL 1 DAY AND {{ var('logical_date') }} + INTERVAL 1 DAY
+  ) AS b
 ),
 parsed AS (
   SELECT *, json_extract_string(j, '$.event_id') AS event_id, json_extract_string(j, '$.event_type') AS event_type,

@@ -4,9 +4,14 @@ WITH raw AS (
   SELECT b.topic, CAST(b."partition" AS INTEGER) AS source_partition, CAST(b."offset" AS BIGINT) AS source_offset,
          b.value, b.headers, b.ingest_date,
          CASE WHEN json_valid(b.value) THEN CAST(b.value AS JSON) END AS j
-  FROM {{ source('bronze', 'events') }} AS b
-  WHERE b.ingest_date = {{ var('logical_date') }}
-    AND b.topic IN ('booking-events', 'driver-events', 'payment-events', 'pricing-events', 'booking-saga', 'dead-letter')
+  FROM (
+    SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'booking_events') }} WHERE ingest_date = {{ var('logical_date') }}
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'driver_events') }} WHERE ingest_date = {{ var('logical_date') }}
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'payment_events') }} WHERE ingest_date = {{ var('logical_date') }}
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'pricing_events') }} WHERE ingest_date = {{ var('logical_date') }}
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'booking_saga') }} WHERE ingest_date = {{ var('logical_date') }}
+    UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'dead_letter') }} WHERE ingest_date = {{ var('logical_date') }}
+  ) AS b
 ),
 parsed AS (
   SELECT *, json_extract_string(j, '$.event_id') AS event_id, json_extract_string(j, '$.event_type') AS event_type,

@@ -1,8 +1,8 @@
 /**
  * A bronze table for the SQL model tests, made by the real simulator: every record of every domain
  * topic of a simulated stretch of time (crossing midnight), plus records silver must refuse (negative
- * amount, rating 7, a non-JSON value, a dead letter) and a duplicate copy of an event. Loaded into a
- * plain DuckDB table "bronze.events" with the bronze columns.
+ * amount, rating 7, a non-JSON value, a dead letter) and a duplicate copy of an event. Loaded into
+ * plain DuckDB tables named and shaped as the bronze job's (one per topic).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,8 +63,18 @@ export function badRecords(day: string, dupOf: BronzeRow): { rows: BronzeRow[]; 
   return { rows, expectedRules: ['amount_non_negative', 'rating_range', 'json_valid', 'price_positive', 'dead_lettered'] };
 }
 
+/** The bronze job's table of a topic (`booking-events` -> `bronze.booking_events`). */
+export const bronzeTable = (topic: string): string => `bronze.${topic.replace(/[^a-z0-9]+/g, '_')}`;
+
+/** One plain DuckDB table per topic, with the bronze job's columns; topics without records get no table. */
 export async function loadBronze(conn: DuckDBConnection, dir: string, rows: readonly BronzeRow[]): Promise<void> {
-  const file = join(dir, `bronze-${Date.now()}.jsonl`);
-  await writeFile(file, rows.map((r) => JSON.stringify(r)).join('\n'), 'utf8');
-  await conn.run(`CREATE OR REPLACE TABLE "bronze.events" AS SELECT * FROM read_json('${file}', format = 'newline_delimited', columns = {'topic': 'VARCHAR', 'partition': 'INTEGER', 'offset': 'VARCHAR', 'key': 'VARCHAR', 'value': 'VARCHAR', 'headers': 'VARCHAR', 'timestamp': 'BIGINT', 'ingest_time': 'BIGINT', 'ingest_date': 'DATE'})`);
+  const topics = [...new Set(rows.map((r) => r.topic))];
+  for (const topic of topics) {
+    const file = join(dir, `bronze-${topic}-${Date.now()}.jsonl`);
+    await writeFile(file, rows.filter((r) => r.topic === topic).map((r) => JSON.stringify(r)).join('\n'), 'utf8');
+    await conn.run(`CREATE OR REPLACE TABLE "${bronzeTable(topic)}" AS
+      SELECT topic, "partition", CAST("offset" AS BIGINT) AS "offset", "key", "value", headers,
+             make_timestamptz(CAST("timestamp" AS BIGINT) * 1000) AS record_timestamp, make_timestamptz(CAST(ingest_time AS BIGINT) * 1000) AS ingested_at, ingest_date
+      FROM read_json('${file}', format = 'newline_delimited', columns = {'topic': 'VARCHAR', 'partition': 'INTEGER', 'offset': 'VARCHAR', 'key': 'VARCHAR', 'value': 'VARCHAR', 'headers': 'VARCHAR', 'timestamp': 'BIGINT', 'ingest_time': 'BIGINT', 'ingest_date': 'DATE'})`);
+  }
 }
