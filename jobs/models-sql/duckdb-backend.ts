@@ -6,12 +6,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PlatformError } from '../../schema/errors.ts';
 import type { ModelBackend, ResultRow, WriteMode, WriteResult } from './backend.ts';
+import { layerOf, type LakeCatalog, type LakeCommit, type LakeTableInfo } from './catalog.ts';
 import { readRows } from './duckdb-values.ts';
 
 export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const literal = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
-export class DuckDbModelBackend implements ModelBackend {
+export class DuckDbModelBackend implements ModelBackend, LakeCatalog {
   readonly #conn: DuckDBConnection;
   #chain: Promise<unknown> = Promise.resolve();
 
@@ -34,6 +35,27 @@ export class DuckDbModelBackend implements ModelBackend {
   async relation(table: string): Promise<string> {
     if (!(await this.exists(table))) throw new PlatformError('PIPELINE_TABLE_MISSING', `table ${table} does not exist yet`, { table });
     return `(SELECT * FROM ${ident(table)})`;
+  }
+
+  async tables(): Promise<LakeTableInfo[]> {
+    const names = await this.query("SELECT table_name AS n FROM information_schema.tables WHERE table_name LIKE '%.%' ORDER BY 1");
+    const out: LakeTableInfo[] = [];
+    for (const r of names) {
+      const i = await this.table(String(r.n));
+      if (i) out.push(i);
+    }
+    return out;
+  }
+
+  async table(name: string): Promise<LakeTableInfo | null> {
+    if (!(await this.exists(name))) return null;
+    const [r] = await this.query(`SELECT count(*) AS n FROM ${ident(name)}`);
+    return { name, layer: layerOf(name), version: null, partitions: [], rows: Number(r?.n ?? 0), lastCommit: null };
+  }
+
+  /** Plain tables keep no history. */
+  async history(_name: string): Promise<LakeCommit[]> {
+    return [];
   }
 
   query(sql: string): Promise<ResultRow[]> {
