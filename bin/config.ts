@@ -13,7 +13,7 @@ const port = z.number().int().min(0).max(65535);
 const connector = z.object({ kind: z.string().min(1) }).catchall(z.unknown());
 
 export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics'] as const;
-export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation'] as const;
+export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
@@ -43,9 +43,11 @@ export const PlatformConfigSchema = z.object({
   }).strict(),
   models: z.object({ registry: z.string().min(1) }).strict(),
   /** The background jobs this process runs (`gofuture run` overrides it). */
-  jobs: z.array(z.enum(JOB_NAMES)).default(['simulator', 'landing', 'features', 'aggregation']),
+  jobs: z.array(z.enum(JOB_NAMES)).default(['simulator', 'landing', 'features', 'aggregation', 'orchestrator']),
   simulator: z.record(z.string(), z.unknown()).default({}),
   aggregation: z.record(z.string(), z.unknown()).default({}),
+  /** The orchestrator and SQL models (jobs/orchestrator PipelineConfigSchema; `taskQueue`: a TaskQueue connector). */
+  pipeline: z.record(z.string(), z.unknown()).default({}),
   /** The CDC job: a ChangeSource connector (`kind: postgres | debezium-topics`) and its routing. */
   cdc: z.object({
     changeSource: connector.optional(),
@@ -68,11 +70,13 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     gateway: { port: 4000, planner: 'js' },
     subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
     models: { registry: 'models/registry.json' },
-    jobs: ['simulator', 'landing', 'features', 'aggregation'],
+    jobs: ['simulator', 'landing', 'features', 'aggregation', 'orchestrator'],
     // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about
     // 900 drivers online in a rush hour: docs/simulator.md), so GPS pings every 15 s, not seed 002's 5 s
     simulator: { ratePerSecond: 0.5, locationIntervalMs: 15_000, backfillMinutes: 15 },
     aggregation: {},
+    // daily_etl for today every 20 s (and at start), so bronze -> silver -> gold fill within a minute
+    pipeline: profile === 'embedded' ? { schedules: { daily_etl: '*/20 * * * * *' }, runAtStart: true, refreshOpenDate: ['daily_etl'] } : {},
   };
   if (profile === 'embedded') {
     return {

@@ -49,6 +49,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'compose the supergraph from the running subgraphs and write it to FILE',
     load: () => import('./commands/supergraph.ts'),
   },
+  pipeline: {
+    usage: [
+      `pipeline list ${COMMON}`,
+      `pipeline run <dag> [--date YYYY-MM-DD] [--rerun failed|all] ${COMMON}`,
+      `pipeline backfill <dag> --from YYYY-MM-DD --to YYYY-MM-DD [--retry-failed] ${COMMON}`,
+      `pipeline status [<dag>] [--date YYYY-MM-DD] [--last N] ${COMMON}`,
+    ],
+    summary: 'the orchestrator: DAGs, one run, a resumable backfill, run history',
+    load: () => import('./commands/pipeline.ts'),
+  },
   'train-models': {
     usage: ['train-models [DIR]'],
     summary: 'regenerate the ONNX models and their registry (default DIR: models)',

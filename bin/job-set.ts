@@ -1,6 +1,6 @@
 /**
  * Starts the background jobs a process runs, by name (config.jobs): simulator, cdc, landing,
- * features, aggregation; and the job-status reporter over them. Stops producers before consumers.
+ * features, aggregation, orchestrator; and the job-status reporter over them. Stops producers before consumers.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -92,6 +92,12 @@ async function startOne(name: JobName, config: Readonly<PlatformConfig>, c: Plat
     case 'aggregation': {
       const job = await startAggregationJob({ ...deps, warehouse: c.warehouse, pubsub: c.pubSub, config: config.aggregation });
       return { producer: false, stop: () => job.stop(), sources: [running(job.name, () => job.stats)] };
+    }
+    case 'orchestrator': {
+      const { openPipeline } = await import('./pipeline.ts');
+      const h = await openPipeline(config, c, logger, metrics, { job: true });
+      const stats = h.pipeline.orchestrator.stats;
+      return { producer: false, stop: () => h.stop(), sources: [running('orchestrator', () => ({ processed: stats.succeeded, deadLettered: stats.failed }))] };
     }
   }
 }

@@ -36,6 +36,8 @@ export class Orchestrator {
   readonly #alerts: AlertSink;
   readonly #log: Logger;
   #worker: WorkerHandle | null = null;
+  /** Tasks settled by this process's worker. */
+  readonly stats = { succeeded: 0, failed: 0 };
 
   constructor(o: OrchestratorOptions) {
     this.#queue = o.queue;
@@ -127,7 +129,9 @@ export class Orchestrator {
         await spec.run({ dag: a.dag, task: a.task, logicalDate: a.logicalDate, attempt: a.attempt, signal: a.signal });
       },
       onSettled: async (run) => {
+        if (run.state === 'succeeded') this.stats.succeeded++;
         if (run.state === 'failed') {
+          this.stats.failed++;
           await this.#alerts.raise({ severity: 'error', kind: 'task', dag: run.dag, task: run.task, source: null, logicalDate: run.logicalDate, message: `task ${run.dag}.${run.task} failed for ${run.logicalDate} after ${run.attempts} attempt(s): ${run.error ?? ''}` });
         }
         if (this.#dags.has(run.dag)) await this.advance(run.dag, run.logicalDate);
