@@ -12,7 +12,7 @@ import { validateConfig } from '../schema/config-validation.ts';
 const port = z.number().int().min(0).max(65535);
 const connector = z.object({ kind: z.string().min(1) }).catchall(z.unknown());
 
-export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics'] as const;
+export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics', 'lake'] as const;
 export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -32,7 +32,7 @@ export const PlatformConfigSchema = z.object({
     maxHeapMb: z.number().int().min(256).default(1024),
   }).strict().prefault({}),
   subgraphs: z.object({
-    trips: port, payments: port, features: port, models: port, metrics: port,
+    trips: port, payments: port, features: port, models: port, metrics: port, lake: port.default(4006),
   }).strict(),
   connectors: z.object({
     eventLog: connector,
@@ -68,7 +68,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     profile,
     dataDir,
     gateway: { port: 4000, planner: 'js' },
-    subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
+    subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005, lake: 4006 },
     models: { registry: 'models/registry.json' },
     jobs: ['simulator', 'landing', 'features', 'aggregation', 'orchestrator'],
     // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about

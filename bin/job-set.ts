@@ -94,8 +94,8 @@ async function startOne(name: JobName, config: Readonly<PlatformConfig>, c: Plat
       return { producer: false, stop: () => job.stop(), sources: [running(job.name, () => job.stats)] };
     }
     case 'orchestrator': {
-      const { openPipeline } = await import('./pipeline.ts');
-      const h = await openPipeline(config, c, logger, metrics, { job: true });
+      const { startOrchestratorJob } = await import('./pipeline.ts');
+      const h = await startOrchestratorJob(config, c, logger, metrics);
       const stats = h.pipeline.orchestrator.stats;
       return { producer: false, stop: () => h.stop(), sources: [running('orchestrator', () => ({ processed: stats.succeeded, deadLettered: stats.failed }))] };
     }

@@ -15,7 +15,11 @@ import type { ModelBackend } from '../jobs/models-sql/backend.ts';
 import type { LakeCatalog } from '../jobs/models-sql/catalog.ts';
 import { DuckDbModelBackend } from '../jobs/models-sql/duckdb-backend.ts';
 import { LakeModelBackend, type LakeDeltaApi, type LakeTablesLike } from '../jobs/models-sql/lake-backend.ts';
-import { createPipeline, startPipelineJob, type Pipeline, type PipelineParts } from '../jobs/orchestrator/index.ts';
+import { createPipeline, PipelineConfigSchema, type Pipeline, type PipelineParts } from '../jobs/orchestrator/index.ts';
+import type { LakeSubgraphApi } from '../subgraphs/lake/index.ts';
+import { dateIn } from '../jobs/orchestrator/dag.ts';
+import { lineageOf } from '../jobs/models-sql/lineage.ts';
+import { validateConfig } from '../schema/config-validation.ts';
 import { errorMessage } from '../schema/errors.ts';
 import type { PlatformConfig } from './config.ts';
 import type { PlatformConnectors } from './connectors.ts';
@@ -97,8 +101,8 @@ export interface PipelineHandle {
   stop(): Promise<void>;
 }
 
-/** Opens queue + backend and builds the pipeline; `job` also starts the worker and the schedules. */
-export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<Pick<PlatformConnectors, 'warehouse' | 'eventLog' | 'pubSub'>>, logger: Logger, metrics: Registry, o: { readonly job: boolean }): Promise<PipelineHandle> {
+/** Opens queue + backend and builds the pipeline (no worker, no schedules yet). */
+export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<Pick<PlatformConnectors, 'warehouse' | 'eventLog' | 'pubSub'>>, logger: Logger, metrics: Registry): Promise<PipelineHandle> {
   const queue = createTaskQueue(config, logger, metrics);
   await queue.start();
   let opened: OpenedBackend | null = null;
@@ -109,7 +113,7 @@ export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<
       ...(c.warehouse ? { warehouse: c.warehouse } : {}), ...(c.eventLog ? { eventLog: c.eventLog } : {}), ...(c.pubSub ? { pubsub: c.pubSub } : {}),
       ...(opened.compactBronze ? { compactBronze: opened.compactBronze } : {}),
     };
-    const pipeline = o.job ? await startPipelineJob(config.pipeline, parts) : await createPipeline(config.pipeline, parts);
+    const pipeline = await createPipeline(config.pipeline, parts);
     const backend = opened;
     return {
       pipeline,
@@ -124,4 +128,71 @@ export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<
     await opened?.close().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * One pipeline per process (the orchestrator job and the lake subgraph share its queue and backend:
+ * the local queue's state file and a DuckDB file must have one owner). Reference-counted.
+ */
+let shared: { handle: Promise<PipelineHandle>; refs: number } | null = null;
+
+export async function acquirePipeline(config: Readonly<PlatformConfig>, c: Partial<Pick<PlatformConnectors, 'warehouse' | 'eventLog' | 'pubSub'>>, logger: Logger, metrics: Registry): Promise<{ pipeline: Pipeline; release(): Promise<void> }> {
+  if (!shared) {
+    const handle = openPipeline(config, c, logger, metrics);
+    shared = { handle, refs: 0 };
+    handle.catch(() => {
+      shared = null;
+    });
+  }
+  const mine = shared;
+  mine.refs++;
+  const h = await mine.handle;
+  let released = false;
+  return {
+    pipeline: h.pipeline,
+    release: async () => {
+      if (released) return;
+      released = true;
+      mine.refs--;
+      if (mine.refs === 0) {
+        if (shared === mine) shared = null;
+        await h.stop();
+      }
+    },
+  };
+}
+
+/** The `orchestrator` job: the shared pipeline, a worker in this process, and the schedules. */
+export async function startOrchestratorJob(config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger, metrics: Registry): Promise<{ pipeline: Pipeline; stop(): Promise<void> }> {
+  const { pipeline, release } = await acquirePipeline(config, c, logger, metrics);
+  try {
+    const pc = validateConfig(PipelineConfigSchema, config.pipeline, 'pipeline');
+    await pipeline.startWorker();
+    if (pc.scheduler) pipeline.startScheduler();
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return {
+    pipeline,
+    stop: async () => {
+      await pipeline.stop();
+      await release();
+    },
+  };
+}
+
+/** The lake subgraph's view of the pipeline. */
+export function lakeSubgraphApi(p: Pipeline): LakeSubgraphApi {
+  const o = p.orchestrator;
+  return {
+    runs: (filter) => o.queue.runs(filter),
+    dags: () => o.dags(),
+    trigger: (dag, logicalDate, rerun) => o.trigger(dag, logicalDate ?? dateIn(o.dag(dag).timezone), rerun ? { rerun } : {}),
+    tables: () => p.catalog.tables(),
+    table: (name) => p.catalog.table(name),
+    history: (name, limit) => p.catalog.history(name, limit),
+    lineage: (table) => lineageOf(p.lineage(), table),
+    qualityRuns: (table, last) => p.qualityRuns(table, last),
+  };
 }

@@ -1,5 +1,6 @@
 /** Starts the subgraphs of the platform over the given connectors, each on its own port. */
 import type { Logger } from 'pino';
+import { register as defaultRegistry } from 'prom-client';
 import type { SubgraphServer } from '../subgraphs/common/index.ts';
 import { startTripsSubgraph } from '../subgraphs/trips/index.ts';
 import { startPaymentsSubgraph } from '../subgraphs/payments/index.ts';
@@ -24,5 +25,22 @@ export async function startSubgraph(name: SubgraphName, config: Readonly<Platfor
       return startModelsSubgraph({ ...common, modelRuntime: c.modelRuntime, registry: await loadModelRegistry(config.models.registry) });
     case 'metrics':
       return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config), jobStaleAfterMs: config.jobStaleAfterMs });
+    case 'lake': {
+      // the pipeline this process shares with the orchestrator job (bin/pipeline.ts)
+      const { acquirePipeline, lakeSubgraphApi } = await import('./pipeline.ts');
+      const { startLakeSubgraph } = await import('../subgraphs/lake/index.ts');
+      const { pipeline, release } = await acquirePipeline(config, c, logger, defaultRegistry);
+      try {
+        const server = await startLakeSubgraph({ ...common, lake: lakeSubgraphApi(pipeline), pubsub: c.pubSub });
+        const close = async (): Promise<void> => {
+          await server.close();
+          await release();
+        };
+        return { ...server, close, [Symbol.asyncDispose]: close };
+      } catch (e) {
+        await release();
+        throw e;
+      }
+    }
   }
 }

@@ -57,7 +57,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     warehouse = connectorRegistry().create<Warehouse>('warehouse', config.connectors.warehouse, { logger: logger.child({ connector: 'warehouse' }), metrics: defaultRegistry }, 'connectors.warehouse');
     await warehouse.start();
   }
-  const h = await openPipeline(config, warehouse ? { warehouse } : {}, logger, defaultRegistry, { job: false });
+  const h = await openPipeline(config, warehouse ? { warehouse } : {}, logger, defaultRegistry);
   const o = h.pipeline.orchestrator;
   const ac = new AbortController();
   const onSigint = (): void => {

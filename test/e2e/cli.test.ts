@@ -44,7 +44,7 @@ void describe('gofuture CLI', () => {
     configFile = path.join(dir, 'config.json');
     await writeFile(configFile, JSON.stringify({
       dataDir: path.join(dir, 'data'),
-      subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
+      subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0, lake: 0 },
       simulator: { seed: 3, speed: 30, tickMs: 200, ratePerSecond: 0.5, driversPerRegion: 3 },
     }));
   });

@@ -59,7 +59,7 @@ void describe('embedded platform end to end', () => {
         dataDir: dir,
         logLevel: 'silent',
         gateway: { port: 0 },
-        subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
+        subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0, lake: 0 },
         connectors: {
           eventLog: { kind: 'memory', dir: path.join(dir, 'event-log') },
           warehouse: { kind: 'duckdb', path: path.join(dir, 'warehouse.duckdb') },

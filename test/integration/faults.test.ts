@@ -47,7 +47,7 @@ void describe('broker down at start', () => {
       await writeFile(file, JSON.stringify({
         logLevel: 'info',
         gateway: { port: 0 },
-        subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
+        subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0, lake: 0 },
         connectors: {
           eventLog: { kind: 'kafka', brokers: [broker], connectionTimeoutMs: 500, retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 5_000 } },
           onlineStore: live.onlineStore,

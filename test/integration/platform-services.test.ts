@@ -106,7 +106,7 @@ void describe('services profile end to end: PostgreSQL -> CDC -> Kafka -> jobs -
         dataDir: dir,
         logLevel: 'silent',
         gateway: { port: 0 },
-        subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
+        subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0, lake: 0 },
         connectors: {
           eventLog: {
             kind: 'kafka', brokers: [...KAFKA_BROKERS], clientId: `gofuture-${tag}`, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500,

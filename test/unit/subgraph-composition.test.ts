@@ -19,4 +19,14 @@ void describe('subgraph SDL composition', () => {
     assert.ok(api.getSubscriptionType()?.getFields()['regionAggregates']);
     assert.ok(api.getQueryType()?.getFields()['revenuePerDay']);
   });
+
+  void it('composes every subgraph of the platform, the lake subgraph included', () => {
+    const names = ['trips', 'payments', 'features', 'models', 'metrics', 'lake'];
+    const result = composeServices(names.map((name) => ({ name, typeDefs: loadSubgraphTypeDefs(name), url: `http://${name}/graphql` })));
+    if (compositionHasErrors(result)) assert.fail(result.errors.map((e) => e.message).join('\n'));
+    const api = buildSchema(result.publicSdl);
+    for (const f of ['pipelineRuns', 'lakeTables', 'lakeTable', 'lineage', 'qualityRuns']) assert.ok(api.getQueryType()?.getFields()[f], f);
+    assert.ok(api.getMutationType()?.getFields()['runPipeline']);
+    assert.ok(api.getSubscriptionType()?.getFields()['alerts']);
+  });
 });
