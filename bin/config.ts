@@ -76,7 +76,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     simulator: { ratePerSecond: 0.5, locationIntervalMs: 15_000, backfillMinutes: 15 },
     aggregation: {},
     // daily_etl for today every 20 s (and at start), so bronze -> silver -> gold fill within a minute
-    pipeline: profile === 'embedded' ? { schedules: { daily_etl: '*/20 * * * * *' }, runAtStart: true, refreshOpenDate: ['daily_etl'] } : {},
+    pipeline: profile === 'embedded' ? { schedules: { daily_etl: '*/20 * * * * *' }, runAtStart: ['daily_etl'], refreshOpenDate: ['daily_etl'] } : {},
   };
   if (profile === 'embedded') {
     return {

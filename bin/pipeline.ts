@@ -22,7 +22,8 @@ import { lineageOf } from '../jobs/models-sql/lineage.ts';
 import { validateConfig } from '../schema/config-validation.ts';
 import { errorMessage } from '../schema/errors.ts';
 import type { PlatformConfig } from './config.ts';
-import type { PlatformConnectors } from './connectors.ts';
+import { connectorRegistry, type PlatformConnectors } from './connectors.ts';
+import type { Connector } from '../connectors/contracts/connector.ts';
 
 type Json = Record<string, unknown>;
 
@@ -45,18 +46,21 @@ interface VacuumLake extends LakeTablesLike {
 }
 
 interface LakeModules {
-  readonly delta: LakeDeltaApi<VacuumLake> & { openLake(store: unknown, o: { scratchDir: string; logger: Logger }): VacuumLake };
-  readonly store: { createLocalLakeStore(config: { root: string }, ctx: { logger: Logger; metrics: Registry }): { start(): Promise<void>; close(): Promise<void> } };
+  readonly delta: LakeDeltaApi<VacuumLake> & {
+    openLake(store: unknown, o: { scratchDir: string; logger: Logger }): VacuumLake;
+    /** Delta OPTIMIZE of some partitions, and vacuum of every table (docs/decisions/0010). */
+    compactTable?(lake: VacuumLake, name: string, o: { partitions: readonly Record<string, string>[] }): Promise<unknown>;
+    vacuumLake?(lake: VacuumLake, o?: { tables?: readonly string[] }): Promise<unknown>;
+  };
 }
 
 // The lake layer (issue 8 §1-2, another change set) is loaded by path so this file builds without it.
 const LAKE_DELTA = '../jobs/lake/delta/index.ts';
-const LAKE_STORE = '../connectors/lake/index.ts';
 
 async function loadLake(): Promise<LakeModules | null> {
   try {
-    const [delta, store] = await Promise.all([import(LAKE_DELTA) as Promise<LakeModules['delta']>, import(LAKE_STORE) as Promise<LakeModules['store']>]);
-    return typeof delta.commitQuery === 'function' && typeof store.createLocalLakeStore === 'function' ? { delta, store } : null;
+    const delta = (await import(LAKE_DELTA)) as LakeModules['delta'];
+    return typeof delta.commitQuery === 'function' && typeof delta.openLake === 'function' ? { delta } : null;
   } catch {
     return null;
   }
@@ -71,8 +75,11 @@ export interface OpenedBackend {
 
 export async function openModelBackend(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry): Promise<OpenedBackend> {
   const lakeModules = await loadLake();
-  if (lakeModules) {
-    const store = lakeModules.store.createLocalLakeStore({ root: path.join(config.dataDir, 'lake') }, { logger: logger.child({ connector: 'lakeStore' }), metrics });
+  // the platform's lakeStore connector config (local dir embedded, S3 in the services profile); an
+  // instance of our own, so the bronze job closing its store does not close ours
+  const storeConfig = (config.connectors as Record<string, unknown>).lakeStore as ({ kind: string } & Json) | undefined;
+  if (lakeModules && storeConfig) {
+    const store = connectorRegistry().create<Connector>('lakeStore', storeConfig, { logger: logger.child({ connector: 'lakeStore' }), metrics }, 'connectors.lakeStore');
     await store.start();
     const lake = lakeModules.delta.openLake(store, { scratchDir: path.join(config.dataDir, 'lake-scratch', 'pipeline'), logger });
     const db = await DuckDBInstance.create(':memory:');
@@ -81,8 +88,15 @@ export async function openModelBackend(config: Readonly<PlatformConfig>, logger:
     return {
       kind: 'lake',
       backend,
-      compactBronze: async () => {
-        for (const name of await lake.list()) if (name.startsWith('bronze.')) await lake.table(name).vacuum();
+      // daily_etl's bronze_compaction: OPTIMIZE the date's bronze partitions, then vacuum
+      compactBronze: async (date) => {
+        const { compactTable, vacuumLake } = lakeModules.delta;
+        const bronze = (await lake.list()).filter((n) => n.startsWith('bronze.'));
+        for (const name of bronze) {
+          if (compactTable) await compactTable(lake, name, { partitions: [{ ingest_date: date }] });
+        }
+        if (vacuumLake) await vacuumLake(lake, { tables: bronze });
+        else for (const name of bronze) await lake.table(name).vacuum();
       },
       close: async () => {
         conn.closeSync();
@@ -90,7 +104,7 @@ export async function openModelBackend(config: Readonly<PlatformConfig>, logger:
       },
     };
   }
-  logger.warn('the lake layer (jobs/lake/delta) is not in this build: SQL models run on plain DuckDB tables');
+  logger.warn('the lake layer (jobs/lake/delta, connectors.lakeStore) is not in this build: SQL models run on plain DuckDB tables');
   const db = await DuckDBInstance.create(path.join(config.dataDir, 'pipeline-models.duckdb'));
   const conn = await db.connect();
   return { kind: 'duckdb', backend: new DuckDbModelBackend(conn), close: async () => conn.closeSync() };

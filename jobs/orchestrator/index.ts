@@ -35,7 +35,8 @@ export const PipelineConfigSchema = z.object({
   scheduler: z.boolean().default(true),
   /** Cron overrides by DAG id (e.g. a short one for `npm start`). */
   schedules: z.record(z.string(), z.string()).default({}),
-  runAtStart: z.boolean().default(false),
+  /** DAGs triggered once at start (besides their schedule). */
+  runAtStart: z.array(z.string()).default([]),
   /** DAGs whose finished run of the current date runs again on each tick (demo refresh). */
   refreshOpenDate: z.array(z.string()).default([]),
 }).strict();

@@ -23,8 +23,8 @@ export interface SchedulerOptions {
   readonly logger: Logger;
   /** Override of DAG schedules by id (e.g. a short one for `npm start`). */
   readonly schedules?: Readonly<Record<string, string>>;
-  /** Also trigger each scheduled DAG once at start. */
-  readonly runAtStart?: boolean;
+  /** DAGs also triggered once at start. */
+  readonly runAtStart?: readonly string[];
   /**
    * DAGs whose finished run of the current date runs again on the next tick (Airflow's "clear"):
    * for a short demo schedule that refreshes today's tables as data arrives.
@@ -77,7 +77,7 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     if (!pattern) continue;
     const job = new Cron(pattern, { timezone: dag.timezone, protect: true, name: `dag:${dag.id}`, catch: (e: unknown) => log.error({ dag: dag.id, err: errorMessage(e) }, 'scheduled run failed') }, () => fire(dag));
     jobs.set(dag.id, job);
-    if (o.runAtStart) void fire(dag);
+    if (o.runAtStart?.includes(dag.id)) void fire(dag);
   }
   log.info({ dags: [...jobs.keys()] }, 'scheduler started');
 
