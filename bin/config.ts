@@ -32,7 +32,7 @@ export const PlatformConfigSchema = z.object({
     maxHeapMb: z.number().int().min(256).default(1024),
   }).strict().prefault({}),
   subgraphs: z.object({
-    trips: port, payments: port, features: port, models: port, metrics: port, lake: port.default(4006),
+    trips: port, payments: port, features: port, models: port, metrics: port, lake: port.optional(),
   }).strict(),
   connectors: z.object({
     eventLog: connector,
@@ -61,6 +61,12 @@ export const PlatformConfigSchema = z.object({
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 
+/** A subgraph's port; `lake` unset follows metrics (4006 by default, 0 = a free port when metrics is 0). */
+export function subgraphPort(config: Readonly<PlatformConfig>, name: SubgraphName): number {
+  if (name !== 'lake') return config.subgraphs[name];
+  return config.subgraphs.lake ?? (config.subgraphs.metrics === 0 ? 0 : config.subgraphs.metrics + 1);
+}
+
 type Json = Record<string, unknown>;
 
 export function profileDefaults(profile: 'embedded' | 'services', dataDir: string, env: NodeJS.ProcessEnv = process.env): Json {
@@ -68,7 +74,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     profile,
     dataDir,
     gateway: { port: 4000, planner: 'js' },
-    subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005, lake: 4006 },
+    subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
     models: { registry: 'models/registry.json' },
     jobs: ['simulator', 'landing', 'features', 'aggregation', 'orchestrator'],
     // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about

@@ -13,7 +13,7 @@ import type { RunningGateway } from '../gateway/server.ts';
 import type { GatewayData } from '../gateway/thread-protocol.ts';
 import { startGatewayThread } from '../gateway/thread.ts';
 import type { SubgraphServer } from '../subgraphs/common/index.ts';
-import { SUBGRAPH_NAMES, type PlatformConfig, type SubgraphName } from './config.ts';
+import { SUBGRAPH_NAMES, subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import { buildConnectors, connectorList, type PlatformConnectors } from './connectors.ts';
 import { startJobs } from './job-set.ts';
 import { startSubgraph } from './subgraph-set.ts';
@@ -134,7 +134,7 @@ export async function startJobsOnly(config: Readonly<PlatformConfig>, logger: Lo
 
 /** Composes the supergraph from the subgraphs at the configured ports and writes it to `out`. */
 export async function writeSupergraph(config: Readonly<PlatformConfig>, out: string, _logger: Logger): Promise<void> {
-  const subgraphs = SUBGRAPH_NAMES.map((name) => ({ name, url: `http://${config.host}:${config.subgraphs[name]}/graphql` }));
+  const subgraphs = SUBGRAPH_NAMES.map((name) => ({ name, url: `http://${config.host}:${subgraphPort(config, name)}/graphql` }));
   const sdl = await composeFromSubgraphs(subgraphs);
   await writeFile(out, sdl, 'utf8');
 }

@@ -8,12 +8,12 @@ import { startFeaturesSubgraph } from '../subgraphs/features/index.ts';
 import { startModelsSubgraph } from '../subgraphs/models/index.ts';
 import { startMetricsSubgraph } from '../subgraphs/metrics/index.ts';
 import { loadModelRegistry } from '../connectors/onnx/index.ts';
-import type { PlatformConfig, SubgraphName } from './config.ts';
+import { subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import type { PlatformConnectors } from './connectors.ts';
 import { windowSizes } from './job-set.ts';
 
 export async function startSubgraph(name: SubgraphName, config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger): Promise<SubgraphServer> {
-  const common = { logger: logger.child({ subgraph: name }), port: config.subgraphs[name], host: config.host, production: config.production };
+  const common = { logger: logger.child({ subgraph: name }), port: subgraphPort(config, name), host: config.host, production: config.production };
   switch (name) {
     case 'trips':
       return startTripsSubgraph({ ...common, warehouse: c.warehouse });
