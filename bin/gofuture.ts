@@ -35,7 +35,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     load: () => import('./commands/gateway.ts'),
   },
   subgraph: {
-    usage: [`subgraph <trips|payments|features|models|metrics> [--port N] ${COMMON}`],
+    usage: [`subgraph <trips|payments|features|models|metrics|lake> [--port N] ${COMMON}`],
     summary: 'one subgraph alone on its port, with the connectors it needs',
     load: () => import('./commands/subgraph.ts'),
   },
