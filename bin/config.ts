@@ -8,9 +8,25 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PlatformError } from '../schema/errors.ts';
 import { validateConfig } from '../schema/config-validation.ts';
+import { authConfigFromEnv } from '../gateway/plugins/auth-config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const connector = z.object({ kind: z.string().min(1) }).catchall(z.unknown());
+const role = z.enum(['bi', 'dashboard', 'service', 'admin']);
+/** gateway.auth: plain JSON (it crosses into the gateway's own process); see gateway/plugins/auth-config.ts. */
+const gatewayAuth = z.object({
+  jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  jwks: z.object({ file: z.string().min(1).optional(), url: z.url().optional() }).strict().optional(),
+  issuer: z.string().min(1).optional(),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
+  apiKeys: z.array(z.object({
+    id: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the sha256 of the key, 64 hex characters'),
+    roles: z.array(role),
+  }).strict()).optional(),
+  hmacSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+}).strict();
 
 export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics', 'lake'] as const;
 export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator'] as const;
@@ -30,6 +46,7 @@ export const PlatformConfigSchema = z.object({
     isolation: z.enum(['thread', 'inline']).default('thread'),
     /** Heap cap of the gateway thread (MiB): a request that exhausts it ends and restarts only that thread. */
     maxHeapMb: z.number().int().min(256).default(1024),
+    auth: gatewayAuth.prefault({}),
   }).strict().prefault({}),
   subgraphs: z.object({
     trips: port, payments: port, features: port, models: port, metrics: port, lake: port.optional(),
@@ -165,6 +182,8 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<PlatformConfig
   if (env.PORT !== undefined) envOver.gateway = { port: Number(env.PORT) };
   if (env.LOG_LEVEL) envOver.logLevel = env.LOG_LEVEL;
   if (env.NODE_ENV === 'production') envOver.production = true;
+  const authEnv = authConfigFromEnv(env);
+  if (Object.keys(authEnv).length > 0) envOver.gateway = { ...(envOver.gateway as Json | undefined), auth: authEnv };
   raw = merge(raw, envOver);
   if (sources.overrides) raw = merge(raw, sources.overrides);
   return validateConfig(PlatformConfigSchema, raw, '');

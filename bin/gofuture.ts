@@ -64,6 +64,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'regenerate the ONNX models and their registry (default DIR: models)',
     load: () => import('./commands/train-models.ts'),
   },
+  token: {
+    usage: ['token --role bi|dashboard|service|admin [--role ...] [--sub NAME] [--ttl 1h] [--config FILE]'],
+    summary: 'print a dev JWT (HS256, signed with GOFUTURE_JWT_SECRET / gateway.auth.jwtSecret)',
+    load: () => import('./commands/token.ts'),
+  },
+  'api-key': {
+    usage: ['api-key --id NAME --role bi|dashboard|service|admin [--role ...]'],
+    summary: 'print a new API key and the hashed entry for gateway.auth.apiKeys',
+    load: () => import('./commands/api-key.ts'),
+  },
 };
 
 export function usage(): string {

@@ -66,6 +66,7 @@ async function startPlatformGateway(
     supergraph: { kind: 'subgraphs', subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: subgraphUrls[name] })) },
     production: config.production,
     planner: config.gateway.planner,
+    auth: config.gateway.auth,
   };
   const where = { port: config.gateway.port, host: config.host, logger: logger.child({ component: 'gateway' }) };
   if (config.gateway.isolation === 'thread') {
@@ -135,6 +136,7 @@ export async function startJobsOnly(config: Readonly<PlatformConfig>, logger: Lo
 /** Composes the supergraph from the subgraphs at the configured ports and writes it to `out`. */
 export async function writeSupergraph(config: Readonly<PlatformConfig>, out: string, _logger: Logger): Promise<void> {
   const subgraphs = SUBGRAPH_NAMES.map((name) => ({ name, url: `http://${config.host}:${subgraphPort(config, name)}/graphql` }));
-  const sdl = await composeFromSubgraphs(subgraphs);
+  const hmacSecret = config.gateway.auth.hmacSecret;
+  const sdl = await composeFromSubgraphs(subgraphs, hmacSecret ? { hmacSecret } : {});
   await writeFile(out, sdl, 'utf8');
 }

@@ -13,7 +13,14 @@ import type { PlatformConnectors } from './connectors.ts';
 import { windowSizes } from './job-set.ts';
 
 export async function startSubgraph(name: SubgraphName, config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger): Promise<SubgraphServer> {
-  const common = { logger: logger.child({ subgraph: name }), port: subgraphPort(config, name), host: config.host, production: config.production };
+  const common = {
+    logger: logger.child({ subgraph: name }),
+    port: subgraphPort(config, name),
+    host: config.host,
+    production: config.production,
+    // only the gateway may call: its HMAC signature is required in production
+    signature: { secret: config.gateway.auth.hmacSecret, required: config.production },
+  };
   switch (name) {
     case 'trips':
       return startTripsSubgraph({ ...common, warehouse: c.warehouse });

@@ -12,6 +12,7 @@ import { PlatformError, errorMessage } from '../schema/errors.ts';
 import type { SubgraphEndpoint } from './compose.ts';
 import type { PlannerKind, RunningGateway, SupergraphSource } from './server.ts';
 import { startGatewayThread } from './thread.ts';
+import { authConfigFromEnv, type GatewayAuthConfig } from './plugins/auth-config.ts';
 
 export interface GatewayCliOptions {
   readonly supergraph: SupergraphSource;
@@ -19,6 +20,8 @@ export interface GatewayCliOptions {
   readonly host: string;
   readonly planner: PlannerKind;
   readonly production: boolean;
+  /** From GOFUTURE_JWT_SECRET, GOFUTURE_JWKS, GOFUTURE_JWT_ISSUER, GOFUTURE_JWT_AUDIENCE, GOFUTURE_HMAC_SECRET. */
+  readonly auth?: GatewayAuthConfig;
 }
 
 export const GATEWAY_USAGE = [
@@ -26,6 +29,8 @@ export const GATEWAY_USAGE = [
   '       gateway --subgraph name=url [--subgraph name=url ...] [options]',
   'options: --port N (or PORT env, default 4000)  --host H (default 127.0.0.1)',
   '         --planner js|rust (default js)  --production (or NODE_ENV=production)',
+  'auth:    GOFUTURE_JWT_SECRET, GOFUTURE_JWKS (file or URL), GOFUTURE_JWT_ISSUER, GOFUTURE_JWT_AUDIENCE,',
+  '         GOFUTURE_HMAC_SECRET (production needs auth and the HMAC secret)',
 ].join('\n');
 
 const VALUE_FLAGS = new Set(['--supergraph', '--subgraph', '--port', '--host', '--planner']);
@@ -114,7 +119,8 @@ export function parseGatewayArgs(argv: readonly string[], env: Readonly<Record<s
 
   const supergraph: SupergraphSource =
     supergraphFile !== undefined ? { kind: 'file', path: supergraphFile } : { kind: 'subgraphs', subgraphs };
-  return Object.freeze({ supergraph, port: port ?? 4000, host, planner, production });
+  const auth = authConfigFromEnv(env);
+  return Object.freeze({ supergraph, port: port ?? 4000, host, planner, production, ...(Object.keys(auth).length > 0 ? { auth } : {}) });
 }
 
 /**

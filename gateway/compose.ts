@@ -9,6 +9,7 @@ import { composeServices, containsSupergraphSpec } from '@theguild/federation-co
 import { Kind, parse, type DocumentNode, type EnumValueDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import { PlatformError, errorMessage } from '../schema/errors.ts';
+import { signedBody } from './plugins/auth-hmac.ts';
 
 export interface SubgraphEndpoint {
   readonly name: string;
@@ -29,6 +30,8 @@ export interface FetchSdlOptions {
   readonly timeoutMs?: number;
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
+  /** Signs the request as the runtime signs subgraph requests (subgraphs refuse unsigned ones in production). */
+  readonly hmacSecret?: string;
 }
 
 const SERVICE_QUERY = 'query __ServiceSdl { _service { sdl } }';
@@ -54,12 +57,12 @@ export function validateSubgraphEndpoints(subgraphs: readonly SubgraphEndpoint[]
   }
 }
 
-async function fetchSdlOnce(subgraph: SubgraphEndpoint, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+async function fetchSdlOnce(subgraph: SubgraphEndpoint, timeoutMs: number, signal?: AbortSignal, hmacSecret?: string): Promise<string> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const res = await fetch(subgraph.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query: SERVICE_QUERY }),
+    body: signedBody(hmacSecret, { query: SERVICE_QUERY }),
     signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
   });
   const text = await res.text();
@@ -81,7 +84,7 @@ export async function fetchSubgraphSdl(subgraph: SubgraphEndpoint, opts: FetchSd
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      return await fetchSdlOnce(subgraph, opts.timeoutMs ?? 5000, opts.signal);
+      return await fetchSdlOnce(subgraph, opts.timeoutMs ?? 5000, opts.signal, opts.hmacSecret);
     } catch (e) {
       lastError = e;
       if (opts.signal?.aborted) break;

@@ -4,6 +4,7 @@
  */
 import type { SubgraphEndpoint } from './compose.ts';
 import { errorMessage } from '../schema/errors.ts';
+import { signedBody } from './plugins/auth-hmac.ts';
 
 export interface SubgraphStatus {
   readonly name: string;
@@ -19,12 +20,12 @@ export interface ReadinessReport {
 }
 
 /** One probe: POST `{ __typename }`, expect 200 and `data.__typename`. */
-export async function probeSubgraph(subgraph: SubgraphEndpoint, timeoutMs: number): Promise<SubgraphStatus> {
+export async function probeSubgraph(subgraph: SubgraphEndpoint, timeoutMs: number, hmacSecret?: string): Promise<SubgraphStatus> {
   try {
     const res = await fetch(subgraph.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ query: 'query __Readiness { __typename }' }),
+      body: signedBody(hmacSecret, { query: 'query __Readiness { __typename }' }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await res.json().catch(() => undefined)) as { data?: { __typename?: unknown } } | undefined;
@@ -39,7 +40,8 @@ export async function checkReadiness(
   supergraphLoaded: boolean,
   subgraphs: readonly SubgraphEndpoint[],
   timeoutMs = 2000,
+  hmacSecret?: string,
 ): Promise<ReadinessReport> {
-  const statuses = await Promise.all(subgraphs.map((s) => probeSubgraph(s, timeoutMs)));
+  const statuses = await Promise.all(subgraphs.map((s) => probeSubgraph(s, timeoutMs, hmacSecret)));
   return { ready: supergraphLoaded && statuses.every((s) => s.ok), supergraphLoaded, subgraphs: statuses };
 }

@@ -21,6 +21,8 @@ import { createGatewayMetrics, type HttpRoute } from './metrics.ts';
 import { gatewayPluginsFrom } from './plugin-set.ts';
 import { checkReadiness } from './readiness.ts';
 import { PlatformError, errorMessage } from '../schema/errors.ts';
+import { createGatewayAuth } from './plugins/auth.ts';
+import type { GatewayAuthConfig } from './plugins/auth-config.ts';
 
 export type SupergraphSource =
   | { readonly kind: 'file'; readonly path: string }
@@ -47,6 +49,11 @@ export interface GatewayOptions {
   /** Time a subgraph gets to answer a readiness probe (default 2000 ms). */
   readonly readinessTimeoutMs?: number;
   /**
+   * Authentication, field rules and subgraph request signing (plain JSON). Without JWT secret,
+   * JWKS or API keys the gateway runs open (refused in production).
+   */
+  readonly auth?: GatewayAuthConfig;
+  /**
    * Extra runtime plugin objects, for callers in the same thread (tests). Policies configured as
    * data are built by `gatewayPluginsFrom` (plugin-set.ts) so they also work in the gateway thread.
    */
@@ -67,12 +74,12 @@ export const GRAPHQL_PATH = '/graphql';
 const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-async function loadSupergraph(source: SupergraphSource, opts: GatewayOptions): Promise<string> {
+async function loadSupergraph(source: SupergraphSource, opts: GatewayOptions, hmacSecret: string | undefined): Promise<string> {
   switch (source.kind) {
     case 'file':
       return loadSupergraphFile(source.path);
     case 'subgraphs':
-      return composeFromSubgraphs(source.subgraphs, { logger: opts.logger, ...opts.compose });
+      return composeFromSubgraphs(source.subgraphs, { logger: opts.logger, ...opts.compose, ...(hmacSecret ? { hmacSecret } : {}) });
     case 'sdl':
       return source.sdl;
   }
@@ -113,7 +120,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const log = opts.logger.child({ component: 'gateway' });
   const production = opts.production ?? false;
   const host = opts.host ?? '127.0.0.1';
-  const supergraphSdl = await loadSupergraph(opts.supergraph, opts);
+  const auth = createGatewayAuth(opts.auth, { production, logger: log });
+  const supergraphSdl = await loadSupergraph(opts.supergraph, opts, auth.hmacSecret);
   const subgraphs = supergraphSubgraphsOf(supergraphSdl);
   const metrics = createGatewayMetrics(opts.registry);
   const extraPlugins = [...gatewayPluginsFrom(opts, log), ...(opts.plugins ?? [])];
@@ -125,7 +133,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     transportEntries: { '*.http': { options: { subscriptions: { kind: 'ws' } } } },
     graphqlEndpoint: GRAPHQL_PATH,
     logging: hiveLoggerFrom(opts.logger.child({ component: 'gateway-runtime' })),
-    graphiql: !production,
+    graphiql: production ? false : (auth.graphiql ?? true),
+    ...auth.runtime,
     landingPage: !production,
     maskedErrors: production ? { maskError: createMaskError({ production, logger: log }) } : false,
     ...(opts.introspection === false ? { disableIntrospection: {} } : {}),
@@ -149,7 +158,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const requestId = ensureRequestId(req);
     if (route === 'health') return sendJson(res, 200, { status: 'ok' });
     if (route === 'readiness') {
-      checkReadiness(true, subgraphs, opts.readinessTimeoutMs).then(
+      checkReadiness(true, subgraphs, opts.readinessTimeoutMs, auth.hmacSecret).then(
         (report) => sendJson(res, report.ready ? 200 : 503, report),
         (e: unknown) => sendJson(res, 503, { ready: false, error: String(e) }),
       );
@@ -181,11 +190,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const wsServer = useServer(
-    getGraphQLWSOptions<Record<string, unknown>, Extra>(runtime, (ctx) => {
-      const req = ctx.extra.request;
-      ensureRequestId(req);
-      return { req, socket: ctx.extra.socket, request: new Request(new URL(req.url ?? GRAPHQL_PATH, 'http://gateway'), { headers: headersOf(req) }) };
-    }),
+    {
+      ...getGraphQLWSOptions<Record<string, unknown>, Extra>(runtime, (ctx) => {
+        const req = ctx.extra.request;
+        ensureRequestId(req);
+        return { req, socket: ctx.extra.socket, request: new Request(new URL(req.url ?? GRAPHQL_PATH, 'http://gateway'), { headers: headersOf(req) }) };
+      }),
+      onConnect: auth.onConnect, // connection_init: credentials checked (close 4401 / 4403)
+    },
     wss,
   );
 

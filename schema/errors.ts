@@ -32,6 +32,11 @@ export const ERROR_CATALOGUE = {
   INTERNAL_SERVER_ERROR: { status: 500, expose: 'none', message: 'Internal server error', description: 'Something failed inside; the log line with the same requestId says what.' },
   SUBGRAPH_UNAVAILABLE: { status: 502, expose: 'code', message: 'A backing service did not answer; the fields it resolves are null.', description: 'A subgraph could not be reached or failed; the rest of the data is returned and `extensions.serviceName` names the subgraph.' },
   GATEWAY_UNAVAILABLE: { status: 503, expose: 'code', message: 'The gateway is starting or restarting; retry shortly.', description: 'The gateway thread is loading or being restarted; /health still answers. Retry after the Retry-After delay.' },
+  // auth (gateway/plugins/auth*, subgraphs/common/signature.ts)
+  UNAUTHENTICATED: { status: 401, expose: 'message', message: '{reason}', description: 'No, a bad or an expired credential where a field needs a caller (Bearer JWT or API key); graphql-ws closes with 4401. Send a valid token.' },
+  FORBIDDEN: { status: 403, expose: 'message', message: '{field} requires one of the roles: {roles}', description: 'The caller lacks a role a field requires (@requiresScopes in the subgraph SDL); graphql-ws closes with 4403 when the caller has no role at all.' },
+  SUBGRAPH_SIGNATURE_INVALID: { status: 403, expose: 'message', message: 'this subgraph answers only requests signed by the gateway', description: 'A subgraph request without a valid gateway HMAC signature (refused in production; a wrong one always). Call the gateway, not the subgraph.' },
+  AUTH_NOT_CONFIGURED: { status: 500, expose: 'none', message: 'production needs {what}', description: 'Production start without authentication (JWT secret, JWKS or API keys) or without the HMAC secret subgraphs check; set GOFUTURE_JWT_SECRET / GOFUTURE_HMAC_SECRET.' },
   // configuration and start
   CONFIG_INVALID: { status: 500, expose: 'none', message: 'invalid config at {path}: {reason}', description: 'A config value, flag or supergraph is wrong; the start stops with one line naming the key (exit 78).' },
   LISTEN_FAILED: { status: 500, expose: 'none', message: 'cannot listen on {host}:{port}: {reason}', description: 'A server could not bind its port (in use, no permission). Free the port or choose another.' },

@@ -8,6 +8,7 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { HealthReport } from '../../connectors/contracts/connector.ts';
 import { requestIdFrom, requestScope } from './request-scope.ts';
+import type { SignatureCheck } from './signature.ts';
 
 export interface HttpHandlerOptions<TContext extends object> {
   readonly name: string;
@@ -16,6 +17,8 @@ export interface HttpHandlerOptions<TContext extends object> {
   readonly makeContext: (req: IncomingMessage, requestId: string, logger: Logger) => Promise<TContext>;
   readonly health?: () => Promise<HealthReport> | HealthReport;
   readonly maxBodyBytes: number;
+  /** Gateway HMAC signature check; unsigned or badly signed requests are answered 403 before Apollo sees them. */
+  readonly signature?: SignatureCheck;
 }
 
 class BodyError extends Error {
@@ -64,6 +67,34 @@ async function parsedBody(req: IncomingMessage, maxBytes: number): Promise<unkno
   }
 }
 
+/** GET carries its params in the query string (variables and extensions as JSON). */
+function getParams(req: IncomingMessage): Record<string, unknown> {
+  const search = new URL(req.url ?? '/', 'http://subgraph').searchParams;
+  const json = (name: string): unknown => {
+    const raw = search.get(name);
+    if (raw === null) return undefined;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  };
+  return { query: search.get('query') ?? undefined, variables: json('variables'), extensions: json('extensions') };
+}
+
+function signatureRefusal(check: SignatureCheck, req: IncomingMessage, body: unknown): ReturnType<SignatureCheck['refusal']> {
+  if (req.method !== 'POST') return check.refusal(getParams(req));
+  if (Array.isArray(body)) {
+    if (body.length === 0) return check.refusal(undefined);
+    for (const item of body) {
+      const refusal = check.refusal(item);
+      if (refusal) return refusal;
+    }
+    return undefined;
+  }
+  return check.refusal(body);
+}
+
 async function handleGraphQL<TContext extends object>(opts: HttpHandlerOptions<TContext>, req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger): Promise<void> {
   let body: unknown;
   try {
@@ -72,6 +103,12 @@ async function handleGraphQL<TContext extends object>(opts: HttpHandlerOptions<T
     const status = e instanceof BodyError ? e.status : 400;
     const message = e instanceof BodyError ? e.message : 'request body could not be read';
     sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, requestId);
+    return;
+  }
+  const refusal = opts.signature ? signatureRefusal(opts.signature, req, body) : undefined;
+  if (refusal) {
+    log.warn({ code: refusal.extensions['code'] }, refusal.message);
+    sendJson(res, 403, { errors: [{ message: refusal.message, extensions: { code: refusal.extensions['code'] } }] }, requestId);
     return;
   }
   const headers = new HeaderMap();

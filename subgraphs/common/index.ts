@@ -8,3 +8,4 @@ export { pageSize, timeRange, optionalRange, intInRange, type PageSizeLimits, ty
 export { SqlConditions, enumToDb, dbToEnum, num, numOrNull, str, strOrNull } from './sql.ts';
 export { DateTimeScalar, dateToEpochMs } from './scalars.ts';
 export { badUserInput, createErrorFormatter, type ErrorFormatter } from './errors.ts';
+export { createSignatureCheck, HMAC_EXTENSION, type SubgraphSignatureOptions } from './signature.ts';

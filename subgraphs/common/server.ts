@@ -15,6 +15,7 @@ import type { HealthReport } from '../../connectors/contracts/connector.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createHttpHandler } from './http-handler.ts';
 import { attachGraphQLWs } from './ws-server.ts';
+import { createSignatureCheck, type SubgraphSignatureOptions } from './signature.ts';
 
 /** What a context factory gets for each HTTP request or each graphql-ws operation. */
 export interface RequestInfo {
@@ -46,6 +47,11 @@ export interface SubgraphServerOptions<TContext extends object> {
   readonly health?: () => Promise<HealthReport> | HealthReport;
   /** Largest POST body accepted (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * The gateway's HMAC signature: with a secret, a bad signature is refused; unsigned requests are
+   * refused when `required` (default: in production, which then needs the secret).
+   */
+  readonly signature?: SubgraphSignatureOptions;
 }
 
 export interface SubgraphServer extends AsyncDisposable {
@@ -63,6 +69,7 @@ export async function createSubgraphServer<TContext extends object>(opts: Subgra
   const logger = opts.logger.bindings()['subgraph'] === opts.name ? opts.logger : opts.logger.child({ subgraph: opts.name });
   const production = opts.production ?? process.env['NODE_ENV'] === 'production';
   const host = opts.host ?? '127.0.0.1';
+  const signature = createSignatureCheck(opts.signature ?? {}, production, opts.name);
   const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
   const formatError = createErrorFormatter({ production, logger });
 
@@ -93,10 +100,11 @@ export async function createSubgraphServer<TContext extends object>(opts: Subgra
       logger,
       makeContext: makeContext('http'),
       maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
+      signature,
       ...(opts.health ? { health: opts.health } : {}),
     }),
   );
-  const ws = attachGraphQLWs({ httpServer, schema, logger, production, formatError, makeContext: makeContext('ws') });
+  const ws = attachGraphQLWs({ httpServer, schema, logger, production, formatError, makeContext: makeContext('ws'), signature });
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { ErrorFormatter } from './errors.ts';
 import { requestScope, type RequestScope } from './request-scope.ts';
+import type { SignatureCheck } from './signature.ts';
 
 export interface WsOptions<TContext extends object> {
   readonly httpServer: HttpServer;
@@ -23,6 +24,8 @@ export interface WsOptions<TContext extends object> {
   readonly production: boolean;
   readonly formatError: ErrorFormatter;
   readonly makeContext: (req: IncomingMessage, requestId: string, logger: Logger) => Promise<TContext>;
+  /** Gateway HMAC signature check of each subscribe message. */
+  readonly signature?: SignatureCheck;
 }
 
 export interface WsHandle {
@@ -55,6 +58,11 @@ export function attachGraphQLWs<TContext extends object>(opts: WsOptions<TContex
         if (!perSocket) scopes.set(ctx, (perSocket = new Map()));
         perSocket.set(id, scope);
 
+        const refusal = opts.signature?.refusal(payload);
+        if (refusal) {
+          scope.logger.warn({ code: refusal.extensions['code'] }, refusal.message);
+          return [refusal];
+        }
         let document: DocumentNode;
         try {
           document = parse(payload.query);

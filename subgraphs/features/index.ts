@@ -1,7 +1,7 @@
 /** The features subgraph: runs alone on its own port (startFeaturesSubgraph) or is composed by bin/. */
 import type { Logger } from 'pino';
 import type { OnlineStore } from '../../connectors/contracts/online-store.ts';
-import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer } from '../common/index.ts';
+import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import { createFeaturesContext, type FeaturesContext } from './context.ts';
 import { featuresResolvers } from './resolvers.ts';
 
@@ -15,6 +15,8 @@ export interface FeaturesSubgraphOptions {
   readonly port: number;
   readonly host?: string;
   readonly production?: boolean;
+  /** The gateway's HMAC signature check (subgraphs/common/signature.ts). */
+  readonly signature?: SubgraphSignatureOptions;
 }
 
 export function startFeaturesSubgraph(opts: FeaturesSubgraphOptions): Promise<SubgraphServer> {
@@ -28,5 +30,6 @@ export function startFeaturesSubgraph(opts: FeaturesSubgraphOptions): Promise<Su
     health: () => opts.onlineStore.health(),
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.production !== undefined ? { production: opts.production } : {}),
+    ...(opts.signature !== undefined ? { signature: opts.signature } : {}),
   });
 }

@@ -1,7 +1,7 @@
 /** The lake subgraph: runs alone on its own port (startLakeSubgraph) or is composed by bin/. */
 import type { Logger } from 'pino';
 import type { PubSub } from '../../connectors/contracts/pub-sub.ts';
-import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer } from '../common/index.ts';
+import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import type { LakeContext, LakeSubgraphApi } from './context.ts';
 import { lakeResolvers } from './resolvers.ts';
 
@@ -15,6 +15,8 @@ export interface LakeSubgraphOptions {
   readonly port: number;
   readonly host?: string;
   readonly production?: boolean;
+  /** The gateway's HMAC signature check (subgraphs/common/signature.ts). */
+  readonly signature?: SubgraphSignatureOptions;
 }
 
 export function startLakeSubgraph(opts: LakeSubgraphOptions): Promise<SubgraphServer> {
@@ -31,5 +33,6 @@ export function startLakeSubgraph(opts: LakeSubgraphOptions): Promise<SubgraphSe
     },
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.production !== undefined ? { production: opts.production } : {}),
+    ...(opts.signature !== undefined ? { signature: opts.signature } : {}),
   });
 }

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { PubSub } from '../../connectors/contracts/pub-sub.ts';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
-import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer } from '../common/index.ts';
+import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import { metricsResolvers, type MetricsContext } from './resolvers.ts';
 
 export { metricsResolvers, type MetricsContext } from './resolvers.ts';
@@ -20,6 +20,8 @@ export interface MetricsSubgraphOptions {
   readonly port: number;
   readonly host?: string;
   readonly production?: boolean;
+  /** The gateway's HMAC signature check (subgraphs/common/signature.ts). */
+  readonly signature?: SubgraphSignatureOptions;
   /** Window sizes (minutes) the aggregation produces; others are BAD_USER_INPUT. Default 5, 15, 60. */
   readonly windowSizes?: readonly number[];
   /** A running job without a heartbeat for this long is shown as `stale`. Default 15 s. */
@@ -41,5 +43,6 @@ export function startMetricsSubgraph(opts: MetricsSubgraphOptions): Promise<Subg
     },
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.production !== undefined ? { production: opts.production } : {}),
+    ...(opts.signature !== undefined ? { signature: opts.signature } : {}),
   });
 }

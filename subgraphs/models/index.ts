@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { ModelRegistry } from '../../connectors/contracts/model-registry.ts';
 import type { ModelRuntime } from '../../connectors/contracts/model-runtime.ts';
-import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer } from '../common/index.ts';
+import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
 import { modelsResolvers } from './resolvers.ts';
 
@@ -21,6 +21,8 @@ export interface ModelsSubgraphOptions {
   readonly port: number;
   readonly host?: string;
   readonly production?: boolean;
+  /** The gateway's HMAC signature check (subgraphs/common/signature.ts). */
+  readonly signature?: SubgraphSignatureOptions;
   /** Clock for inputs without `at` (tests fix it). */
   readonly now?: () => number;
 }
@@ -48,5 +50,6 @@ export async function startModelsSubgraph(opts: ModelsSubgraphOptions): Promise<
     health: () => opts.modelRuntime.health(),
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.production !== undefined ? { production: opts.production } : {}),
+    ...(opts.signature !== undefined ? { signature: opts.signature } : {}),
   });
 }

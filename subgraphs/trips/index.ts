@@ -1,7 +1,7 @@
 /** The trips subgraph: runs alone on its own port (startTripsSubgraph) or is composed by bin/. */
 import type { Logger } from 'pino';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
-import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer } from '../common/index.ts';
+import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import { createTripsContext } from './context.ts';
 import { tripsResolvers } from './resolvers.ts';
 
@@ -14,6 +14,8 @@ export interface TripsSubgraphOptions {
   readonly port: number;
   readonly host?: string;
   readonly production?: boolean;
+  /** The gateway's HMAC signature check (subgraphs/common/signature.ts). */
+  readonly signature?: SubgraphSignatureOptions;
   /** Clock for default time ranges (tests fix it). */
   readonly now?: () => number;
 }
@@ -29,5 +31,6 @@ export function startTripsSubgraph(opts: TripsSubgraphOptions): Promise<Subgraph
     health: () => opts.warehouse.health(),
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.production !== undefined ? { production: opts.production } : {}),
+    ...(opts.signature !== undefined ? { signature: opts.signature } : {}),
   });
 }

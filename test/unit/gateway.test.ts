@@ -25,6 +25,8 @@ import { composeSupergraph } from '../../gateway/compose.ts';
 import { startGateway, type PlannerKind, type RunningGateway } from '../../gateway/server.ts';
 
 const logger = pino({ level: 'silent' });
+/** Production refuses to start without auth and an HMAC secret (the tiny subgraphs declare no field rules). */
+const PROD_AUTH = { jwtSecret: 'j'.repeat(32), hmacSecret: 'h'.repeat(32) };
 const GQL_RESPONSE = 'application/graphql-response+json';
 
 // ---- tiny subgraphs -------------------------------------------------------------------------
@@ -296,7 +298,7 @@ void describe('gateway operations', () => {
   });
 
   void test('production masks unexpected errors with a request id, keeps codes, serves no GraphiQL', async () => {
-    await using gw = await startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [drivers, trips] }, port: 0, logger, production: true, registry: new Registry() });
+    await using gw = await startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [drivers, trips] }, port: 0, logger, production: true, auth: PROD_AUTH, registry: new Registry() });
     const boom = await post(gw.url, { query: '{ boom }' }, { 'x-request-id': 'req-boom-1' });
     assert.deepEqual(boom.body.data, { boom: null });
     assert.deepEqual(boom.body.errors?.[0]?.extensions, { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-boom-1' });
@@ -319,7 +321,7 @@ void describe('gateway operations', () => {
 
   void test('a subgraph that cannot be reached: SUBGRAPH_UNAVAILABLE naming it; the address only in development', async () => {
     const down = composeSupergraph([{ ...drivers, url: 'http://127.0.0.1:9/graphql' }]);
-    await using prod = await startGateway({ supergraph: { kind: 'sdl', sdl: down }, port: 0, logger, production: true, registry: new Registry() });
+    await using prod = await startGateway({ supergraph: { kind: 'sdl', sdl: down }, port: 0, logger, production: true, auth: PROD_AUTH, registry: new Registry() });
     const r = await post(prod.url, { query: '{ driver(id: "d1") { name } }' }, { 'x-request-id': 'req-down-1' });
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.data, { driver: null });
@@ -333,7 +335,7 @@ void describe('gateway operations', () => {
   });
 
   void test('introspection can be switched off', async () => {
-    await using gw = await startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [drivers, trips] }, port: 0, logger, production: true, introspection: false, registry: new Registry() });
+    await using gw = await startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [drivers, trips] }, port: 0, logger, production: true, auth: PROD_AUTH, introspection: false, registry: new Registry() });
     const r = await post(gw.url, { query: '{ __schema { queryType { name } } }' });
     assert.equal(r.status, 400);
     assert.ok(codesOf(r.body).length > 0 && codesOf(r.body).every((c) => c === 'GRAPHQL_VALIDATION_FAILED'));
