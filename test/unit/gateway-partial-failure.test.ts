@@ -14,6 +14,12 @@ import type { SubgraphServer } from '../../subgraphs/common/index.ts';
 import { startPaymentsSubgraph } from '../../subgraphs/payments/index.ts';
 import { startTripsSubgraph } from '../../subgraphs/trips/index.ts';
 import { fixtureWarehouse, silent } from './subgraph-fixtures.ts';
+import { mintDevToken } from '../../gateway/plugins/auth-token.ts';
+
+/** Production needs auth and the HMAC secret subgraphs check (docs/decisions/0005-auth.md); queries go as a `bi` caller. */
+const AUTH = { jwtSecret: 'partial-failure-jwt-secret-0123456789', hmacSecret: 'partial-failure-hmac-secret-012345678' };
+const SIGNATURE = { secret: AUTH.hmacSecret };
+let biToken = '';
 
 interface Body {
   data?: Record<string, unknown> | null;
@@ -21,7 +27,7 @@ interface Body {
 }
 
 async function post(url: string, query: string): Promise<Body> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${biToken}` }, body: JSON.stringify({ query }) });
   return (await res.json()) as Body;
 }
 
@@ -31,6 +37,7 @@ const PAYMENTS_WITH_TRIPS = '{ payments(first: 2) { edges { node { id amount tri
 let warehouse: Warehouse;
 before(async () => {
   warehouse = await fixtureWarehouse();
+  biToken = await mintDevToken({ secret: AUTH.jwtSecret, roles: ['bi'] });
 });
 after(() => warehouse.close());
 
@@ -41,14 +48,15 @@ for (const planner of ['js', 'rust'] as const satisfies readonly PlannerKind[]) 
       let payments: SubgraphServer;
       let gw: RunningGateway;
       before(async () => {
-        trips = await startTripsSubgraph({ warehouse, logger: silent, port: 0, production });
-        payments = await startPaymentsSubgraph({ warehouse, logger: silent, port: 0, production });
+        trips = await startTripsSubgraph({ warehouse, logger: silent, port: 0, production, signature: SIGNATURE });
+        payments = await startPaymentsSubgraph({ warehouse, logger: silent, port: 0, production, signature: SIGNATURE });
         gw = await startGateway({
           supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'trips', url: trips.url }, { name: 'payments', url: payments.url }] },
           port: 0,
           logger: silent,
           planner,
           production,
+          ...(production ? { auth: AUTH } : {}),
           registry: new Registry(),
         });
       });
@@ -87,13 +95,14 @@ void describe('a stopped trips subgraph', () => {
   let payments: SubgraphServer;
   let gw: RunningGateway;
   before(async () => {
-    trips = await startTripsSubgraph({ warehouse, logger: silent, port: 0, production: true });
-    payments = await startPaymentsSubgraph({ warehouse, logger: silent, port: 0, production: true });
+    trips = await startTripsSubgraph({ warehouse, logger: silent, port: 0, production: true, signature: SIGNATURE });
+    payments = await startPaymentsSubgraph({ warehouse, logger: silent, port: 0, production: true, signature: SIGNATURE });
     gw = await startGateway({
       supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'trips', url: trips.url }, { name: 'payments', url: payments.url }] },
       port: 0,
       logger: silent,
       production: true,
+      auth: AUTH,
       registry: new Registry(),
     });
   });
