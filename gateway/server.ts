@@ -20,6 +20,8 @@ import { hiveLoggerFrom } from './hive-logger.ts';
 import { createGatewayMetrics, type HttpRoute } from './metrics.ts';
 import { gatewayPluginsFrom } from './plugin-set.ts';
 import { checkReadiness } from './readiness.ts';
+import { createPolicies } from './plugins/policies.ts';
+import type { CorsInput, LimitsInput, PersistedOperationsInput } from './plugins/policy-config.ts';
 import { PlatformError, errorMessage } from '../schema/errors.ts';
 import { createGatewayAuth } from './plugins/auth.ts';
 import type { GatewayAuthConfig } from './plugins/auth-config.ts';
@@ -58,6 +60,12 @@ export interface GatewayOptions {
    * data are built by `gatewayPluginsFrom` (plugin-set.ts) so they also work in the gateway thread.
    */
   readonly plugins?: readonly GatewayPlugin[];
+  /** Request limits (plain JSON, defaults filled): gateway/plugins/policy-config.ts. */
+  readonly limits?: LimitsInput;
+  /** CORS allow-list (default: no cross-origin reads). */
+  readonly cors?: CorsInput;
+  /** Persisted operations manifest and allow-list mode. */
+  readonly persistedOperations?: PersistedOperationsInput;
 }
 
 export interface RunningGateway extends AsyncDisposable {
@@ -125,6 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const subgraphs = supergraphSubgraphsOf(supergraphSdl);
   const metrics = createGatewayMetrics(opts.registry);
   const extraPlugins = [...gatewayPluginsFrom(opts, log), ...(opts.plugins ?? [])];
+  const policies = createPolicies({ limits: opts.limits, cors: opts.cors, persistedOperations: opts.persistedOperations, production, logger: opts.logger });
 
   const runtime = createGatewayRuntime({
     supergraph: supergraphSdl,
@@ -138,13 +147,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     landingPage: !production,
     maskedErrors: production ? { maskError: createMaskError({ production, logger: log }) } : false,
     ...(opts.introspection === false ? { disableIntrospection: {} } : {}),
-    plugins: () => [metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins],
+    cors: policies.cors,
+    ...(policies.persistedDocuments ? { persistedDocuments: policies.persistedDocuments } : {}),
+    plugins: () => [metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins],
   });
   // Load the supergraph and build the planner now, so a broken supergraph fails the start.
   try {
     await runtime.getSchema();
   } catch (e) {
     await runtime.dispose();
+    await policies.close();
     throw new PlatformError('CONFIG_INVALID', `gateway: the runtime cannot load the supergraph: ${errorMessage(e)}`, {}, { cause: e });
   }
 
@@ -213,6 +225,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     await wsServer.dispose();
     wss.close();
     await runtime.dispose();
+    await policies.close();
     throw new PlatformError('LISTEN_FAILED', `gateway: cannot listen on ${host}:${opts.port ?? 4000}: ${errorMessage(e)}`, { host, port: opts.port ?? 4000 }, { cause: e });
   }
   const port = (server.address() as AddressInfo).port;
@@ -231,6 +244,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       await new Promise<void>((resolve) => server.close(() => resolve()));
       clearTimeout(force);
       await runtime.dispose();
+      await policies.close();
       log.info('gateway stopped');
     })();
     return closing;

@@ -23,9 +23,11 @@ export interface HttpHandlerOptions<TContext extends object> {
 
 class BodyError extends Error {
   readonly status: number;
+  readonly code: 'BAD_REQUEST' | 'LIMIT_EXCEEDED';
   constructor(status: number, message: string) {
     super(message);
     this.status = status;
+    this.code = status === 413 ? 'LIMIT_EXCEEDED' : 'BAD_REQUEST';
   }
 }
 
@@ -38,6 +40,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, requestId?
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBytes) {
+      reject(new BodyError(413, `request body is larger than ${maxBytes} bytes`));
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -102,7 +110,8 @@ async function handleGraphQL<TContext extends object>(opts: HttpHandlerOptions<T
   } catch (e) {
     const status = e instanceof BodyError ? e.status : 400;
     const message = e instanceof BodyError ? e.message : 'request body could not be read';
-    sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, requestId);
+    const extensions = e instanceof BodyError && e.code === 'LIMIT_EXCEEDED' ? { code: e.code, limit: 'bodyBytes', max: opts.maxBodyBytes } : { code: 'BAD_REQUEST' };
+    sendJson(res, status, { errors: [{ message, extensions }] }, requestId);
     return;
   }
   const refusal = opts.signature ? signatureRefusal(opts.signature, req, body) : undefined;

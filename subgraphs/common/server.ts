@@ -16,6 +16,7 @@ import { createErrorFormatter } from './errors.ts';
 import { createHttpHandler } from './http-handler.ts';
 import { attachGraphQLWs } from './ws-server.ts';
 import { createSignatureCheck, type SubgraphSignatureOptions } from './signature.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../../schema/request-limits.ts';
 
 /** What a context factory gets for each HTTP request or each graphql-ws operation. */
 export interface RequestInfo {
@@ -99,7 +100,7 @@ export async function createSubgraphServer<TContext extends object>(opts: Subgra
       apollo,
       logger,
       makeContext: makeContext('http'),
-      maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
+      maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       signature,
       ...(opts.health ? { health: opts.health } : {}),
     }),
