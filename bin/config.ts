@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { PlatformError } from '../schema/errors.ts';
 import { validateConfig } from '../schema/config-validation.ts';
 import { authConfigFromEnv } from '../gateway/plugins/auth-config.ts';
+import { CorsConfigSchema, LimitsConfigSchema, PersistedOperationsConfigSchema } from '../gateway/plugins/policy-config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const connector = z.object({ kind: z.string().min(1) }).catchall(z.unknown());
@@ -47,6 +48,14 @@ export const PlatformConfigSchema = z.object({
     /** Heap cap of the gateway thread (MiB): a request that exhausts it ends and restarts only that thread. */
     maxHeapMb: z.number().int().min(256).default(1024),
     auth: gatewayAuth.prefault({}),
+    /** Introspection (BI tools and codegen need it); false turns it off. */
+    introspection: z.boolean().default(true),
+    /** Request limits, rate limit, deadline, subscription caps (gateway/plugins/policy-config.ts). */
+    limits: LimitsConfigSchema.prefault({}),
+    /** CORS allow-list; default none. */
+    cors: CorsConfigSchema.prefault({}),
+    /** Persisted operations manifest; `allowListOnly` for production. */
+    persistedOperations: PersistedOperationsConfigSchema.prefault({}),
   }).strict().prefault({}),
   subgraphs: z.object({
     trips: port, payments: port, features: port, models: port, metrics: port, lake: port.optional(),
@@ -115,6 +124,8 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
   }
   return {
     ...common,
+    // replicas share one rate-limit budget per caller
+    gateway: { ...common.gateway, limits: { rateLimit: { redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:16379' } } },
     connectors: {
       eventLog: { kind: 'kafka', brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',') },
       warehouse: { kind: 'clickhouse', url: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123' },

@@ -67,6 +67,10 @@ async function startPlatformGateway(
     production: config.production,
     planner: config.gateway.planner,
     auth: config.gateway.auth,
+    introspection: config.gateway.introspection,
+    limits: config.gateway.limits,
+    cors: config.gateway.cors,
+    persistedOperations: config.gateway.persistedOperations,
   };
   const where = { port: config.gateway.port, host: config.host, logger: logger.child({ component: 'gateway' }) };
   if (config.gateway.isolation === 'thread') {

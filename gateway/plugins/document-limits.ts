@@ -13,7 +13,8 @@ import type { LimitsConfig } from './policy-config.ts';
 
 type DocumentLimits = Pick<LimitsConfig, 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxFields' | 'maxCost' | 'defaultListSize' | 'maxPredictionInputs' | 'predictionFieldPrefix'>;
 
-const TOO_MANY_TOKENS = /Document contains more than \d+ tokens/;
+// graphql 16 says "more that N tokens"
+const TOO_MANY_TOKENS = /Document contains more tha[nt] \d+ tokens/;
 
 /** The first limit `stats` breaks, or undefined. */
 export function firstBrokenLimit(stats: DocumentStats, limits: DocumentLimits): GraphQLError | undefined {
