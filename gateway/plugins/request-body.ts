@@ -83,6 +83,8 @@ export function createRequestBodyPlugin(opts: RequestBodyOptions): GatewayPlugin
     onRequestParse({ request, setRequestParser }) {
       const method = request.method.toUpperCase();
       if (method === 'POST') {
+        const declared = Number(request.headers.get('content-length') ?? 0);
+        if (declared > opts.maxBodyBytes) throw limitError('bodyBytes', opts.maxBodyBytes, declared, 413);
         setRequestParser((req) => parseJsonBody(req, opts));
         return;
       }
