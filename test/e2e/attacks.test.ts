@@ -118,7 +118,7 @@ void describe('issue 6 attacks through the real gateway', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('fragment fan-out n=30 is refused (fields limit)', async () => {
+  void test('fragment fan-out n=30 is refused (fields limit)', async () => {
     const frags = ['fragment F0 on Trip { id fare }'];
     for (let i = 1; i <= 30; i++) frags.push(`fragment F${i} on Trip { ...F${i - 1} ...F${i - 1} }`);
     const r = await postJson(prod.url, { query: `${frags.join('\n')}\nquery { trips(first: 1) { edges { node { ...F30 } } } }` });
@@ -127,7 +127,7 @@ void describe('issue 6 attacks through the real gateway', () => {
     await assertStillServes(prod.url);
   });
 
-  test('1000 aliases of trips(first: 500) are refused', async () => {
+  void test('1000 aliases of trips(first: 500) are refused', async () => {
     const q = `{ ${Array.from({ length: 1000 }, (_, i) => `t${i}: trips(first: 500) { edges { node { id fare } } }`).join(' ')} }`;
     const r = await postJson(prod.url, { query: q });
     assert.equal(r.status, 400);
@@ -136,13 +136,13 @@ void describe('issue 6 attacks through the real gateway', () => {
     await assertStillServes(prod.url);
   });
 
-  test('one trips(first: 500) with nested lists over the cost limit is refused by cost', async () => {
+  void test('one trips(first: 500) with nested lists over the cost limit is refused by cost', async () => {
     const r = await postJson(prod.url, { query: '{ trips(first: 500) { edges { node { payments { trip { payments { id } } } } } } }' });
     assert.equal(r.status, 400);
     assert.deepEqual([firstError(r)['code'], firstError(r)['limit']], ['LIMIT_EXCEEDED', 'cost']);
   });
 
-  test('5000 aliases of predictSurge, and batches over 1000 inputs in total, are refused', async () => {
+  void test('5000 aliases of predictSurge, and batches over 1000 inputs in total, are refused', async () => {
     const q = `mutation { ${Array.from({ length: 5000 }, (_, i) => `p${i}: predictSurge(input: { regionId: "r", demand: 1, supply: 1 }) { multiplier }`).join(' ')} }`;
     const r = await postJson(prod.url, { query: q });
     assert.equal(r.status, 400);
@@ -157,7 +157,7 @@ void describe('issue 6 attacks through the real gateway', () => {
     await assertStillServes(prod.url);
   });
 
-  test('depth 150 (payment -> trip -> payments -> ...) is refused', async () => {
+  void test('depth 150 (payment -> trip -> payments -> ...) is refused', async () => {
     let inner = 'id';
     for (let i = 0; i < 75; i++) inner = `payments { trip { ${inner} } }`;
     const r = await postJson(prod.url, { query: `{ trip(id: "t1") { ${inner} } }` });
@@ -166,14 +166,14 @@ void describe('issue 6 attacks through the real gateway', () => {
     await assertStillServes(prod.url);
   });
 
-  test('95k fields are refused while parsing (tokens)', async () => {
+  void test('95k fields are refused while parsing (tokens)', async () => {
     const r = await postJson(prod.url, { query: `{ trips(first: 1) { edges { node { ${'id '.repeat(95_000)} } } } }` });
     assert.equal(r.status, 400);
     assert.deepEqual([firstError(r)['code'], firstError(r)['limit']], ['LIMIT_EXCEEDED', 'tokens']);
     await assertStillServes(prod.url);
   });
 
-  test('a 25 MB body and a 10 MB variable are 413; a variable over its own limit too', async () => {
+  void test('a 25 MB body and a 10 MB variable are 413; a variable over its own limit too', async () => {
     const big = await rawPost(prod.url, Buffer.alloc(25 * 1024 * 1024, 32), { 'content-type': 'application/json' });
     assert.equal(big.status, 413);
     assert.deepEqual([firstError(big)['code'], firstError(big)['limit']], ['LIMIT_EXCEEDED', 'bodyBytes']);
@@ -186,7 +186,7 @@ void describe('issue 6 attacks through the real gateway', () => {
     await assertStillServes(prod.url);
   });
 
-  test('an arbitrary Origin gets no CORS grant; a listed one gets exactly itself', async () => {
+  void test('an arbitrary Origin gets no CORS grant; a listed one gets exactly itself', async () => {
     const evil = await fetch(prod.url, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json', cookie: 'session=1' }, body: JSON.stringify({ query: NORMAL }) });
     await evil.arrayBuffer();
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
@@ -200,20 +200,20 @@ void describe('issue 6 attacks through the real gateway', () => {
     assert.match(bi.headers.get('vary') ?? '', /Origin/);
   });
 
-  test('a form-urlencoded mutation is refused (415) and runs nothing', async () => {
+  void test('a form-urlencoded mutation is refused (415) and runs nothing', async () => {
     const r = await rawPost(prod.url, `query=${encodeURIComponent('mutation { predictSurge(input: { regionId: "r", demand: 1, supply: 1 }) { multiplier } }')}`, { 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(r.status, 415);
     assert.equal(firstError(r)['code'], 'UNSUPPORTED_MEDIA_TYPE');
     await assertStillServes(prod.url);
   });
 
-  test('production answers 400 to a POST with no body', async () => {
+  void test('production answers 400 to a POST with no body', async () => {
     const r = await rawPost(prod.url, '', { 'content-type': 'application/json' });
     assert.equal(r.status, 400);
     assert.equal(firstError(r)['code'], 'BAD_REQUEST');
   });
 
-  test('production gives no field suggestions; development does', async () => {
+  void test('production gives no field suggestions; development does', async () => {
     const p = await postJson(prod.url, { query: '{ tripz(first: 1) { totalCount } }' });
     assert.equal(p.status, 400);
     assert.ok(p.json?.errors?.length);
@@ -222,7 +222,7 @@ void describe('issue 6 attacks through the real gateway', () => {
     assert.match(d.json?.errors?.[0]?.message ?? '', /Did you mean/);
   });
 
-  test('rate limit: the caller past its budget gets 429 RATE_LIMITED with Retry-After', async () => {
+  void test('rate limit: the caller past its budget gets 429 RATE_LIMITED with Retry-After', async () => {
     const statuses: number[] = [];
     let last: Raw | undefined;
     for (let i = 0; i < 7; i++) {
@@ -237,7 +237,7 @@ void describe('issue 6 attacks through the real gateway', () => {
     await assertStillServes(prod.url); // another gateway, another budget
   });
 
-  test('subscriptions over the per-connection cap are refused with a coded error', async () => {
+  void test('subscriptions over the per-connection cap are refused with a coded error', async () => {
     const client = createClient({ url: caps.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
     const outcomes: unknown[][] = [[], [], []];
     const disposers = outcomes.map((box) =>
@@ -273,7 +273,7 @@ void describe('issue 6 attacks through the real gateway', () => {
     }
   });
 
-  test('allow-list mode: BI operations run by hash; arbitrary and unknown ones are refused', async () => {
+  void test('allow-list mode: BI operations run by hash; arbitrary and unknown ones are refused', async () => {
     const arbitrary = await postJson(allowList.url, { query: NORMAL });
     assert.equal(arbitrary.status, 400);
     assert.equal(firstError(arbitrary)['code'], 'PERSISTED_QUERY_REQUIRED');

@@ -55,7 +55,7 @@ function fanOut(n: number): string {
 }
 
 void describe('document analysis (memoised per fragment)', () => {
-  test('the n=30 fan-out is measured with work proportional to the fragments, and refused', () => {
+  void test('the n=30 fan-out is measured with work proportional to the fragments, and refused', () => {
     const small = analyze(fanOut(10));
     const big = analyze(fanOut(30));
     // each fragment is walked once: visits grow by a constant per fragment, not by doubling
@@ -67,13 +67,13 @@ void describe('document analysis (memoised per fragment)', () => {
     assert.equal(err.extensions['code'], 'LIMIT_EXCEEDED');
   });
 
-  test('fragment cycles terminate (validation reports them)', () => {
+  void test('fragment cycles terminate (validation reports them)', () => {
     const s = analyze('fragment A on Driver { trips { driver { ...B } } } fragment B on Driver { ...A name } query { drivers { ...A } }');
     assert.ok(s.visits < 20);
     assert.equal(s.fields, 4); // drivers, trips, driver, name
   });
 
-  test('depth, aliases, directives and fields are counted through fragments', () => {
+  void test('depth, aliases, directives and fields are counted through fragments', () => {
     const s = analyze(`
       fragment D on Driver { a: id b: name @include(if: true) }
       query Q @skip(if: false) { drivers { ...D ...D trips { driver { name } } } }`);
@@ -83,7 +83,7 @@ void describe('document analysis (memoised per fragment)', () => {
     assert.equal(s.fields, 1 + 4 + 3);
   });
 
-  test('cost: slicing arguments, sizedFields, default list size, @cost, variables', () => {
+  void test('cost: slicing arguments, sizedFields, default list size, @cost, variables', () => {
     // trips(first: 500): 1 + 500 edges x (edge 1 + node 1 + driver 1)
     assert.equal(analyze('{ trips(first: 500) { edges { node { id driver { name } } } } }').cost, 1 + 500 * 3);
     // default of the slicing argument (20) when absent
@@ -96,7 +96,7 @@ void describe('document analysis (memoised per fragment)', () => {
     assert.equal(analyze(`{ ${aliases} }`).cost, 1000 * (1 + 500 * 2));
   });
 
-  test('prediction inputs count aliases, batch lists and variables', () => {
+  void test('prediction inputs count aliases, batch lists and variables', () => {
     const aliases = Array.from({ length: 5 }, (_, i) => `p${i}: predictSurge(input: {})`).join(' ');
     assert.equal(analyze(`mutation { ${aliases} }`).predictionInputs, 5);
     assert.equal(analyze('mutation { predictSurgeBatch(inputs: [{}, {}, {}]) other(ids: [1, 2]) }').predictionInputs, 3);
@@ -106,7 +106,7 @@ void describe('document analysis (memoised per fragment)', () => {
     assert.equal(err?.extensions['limit'], 'predictionInputs');
   });
 
-  test('each limit is named in the refusal', () => {
+  void test('each limit is named in the refusal', () => {
     const limits = resolveLimits({ maxDepth: 3, maxAliases: 2, maxDirectives: 1, maxFields: 5, maxCost: 50 });
     const limitOf = (q: string) => firstBrokenLimit(analyze(q), limits)?.extensions['limit'];
     assert.equal(limitOf('{ drivers { trips { driver { id } } } }'), 'depth');
@@ -117,7 +117,7 @@ void describe('document analysis (memoised per fragment)', () => {
     assert.equal(limitOf('{ heavy }'), undefined);
   });
 
-  test('tokens: a document over maxTokens stops parsing with LIMIT_EXCEEDED tokens', () => {
+  void test('tokens: a document over maxTokens stops parsing with LIMIT_EXCEEDED tokens', () => {
     const q = `{ ${Array.from({ length: 200 }, (_, i) => `f${i}: heavy`).join(' ')} }`;
     assert.throws(() => parseWithTokenLimit(q, 100), (e: unknown) => e instanceof GraphQLError && e.extensions['code'] === 'LIMIT_EXCEEDED' && e.extensions['limit'] === 'tokens');
     assert.equal(parseWithTokenLimit('{ heavy }', 100).kind, 'Document');
@@ -139,10 +139,10 @@ void describe('request body', () => {
     }
   };
 
-  test('accepts a JSON body under the limits', async () => {
+  void test('accepts a JSON body under the limits', async () => {
     assert.deepEqual(await parseJsonBody(post(JSON.stringify({ query: '{ a }', variables: { x: 1 } })), limits), { query: '{ a }', variables: { x: 1 } });
   });
-  test('refuses big bodies (declared or streamed), big variables, non-JSON, empty and invalid bodies', async () => {
+  void test('refuses big bodies (declared or streamed), big variables, non-JSON, empty and invalid bodies', async () => {
     assert.equal(await codeOf(post('x'.repeat(2000))), 'LIMIT_EXCEEDED/bodyBytes/413');
     const stream = new ReadableStream<Uint8Array>({
       pull(c) {
@@ -160,7 +160,7 @@ void describe('request body', () => {
 });
 
 void describe('browser safety', () => {
-  test('CORS: no cross-origin by default; listed origins get exactly themselves; others nothing', () => {
+  void test('CORS: no cross-origin by default; listed origins get exactly themselves; others nothing', () => {
     assert.equal(corsOption(resolveCors({})), false);
     const option = corsOption(resolveCors({ origins: ['https://bi.gofuture.dev', 'https://dash.gofuture.dev'] }));
     assert.ok(option);
@@ -173,14 +173,14 @@ void describe('browser safety', () => {
     assert.throws(() => resolveCors({ origins: ['*'] }));
   });
 
-  test('suggestions are stripped from messages', () => {
+  void test('suggestions are stripped from messages', () => {
     assert.equal(withoutSuggestions('Cannot query field "tripz" on type "Query". Did you mean "trips" or "trip"?'), 'Cannot query field "tripz" on type "Query".');
     assert.equal(withoutSuggestions('plain message'), 'plain message');
   });
 });
 
 void describe('rate limiter (in memory)', () => {
-  test('spends points per key and says when to retry', async () => {
+  void test('spends points per key and says when to retry', async () => {
     const limiter = createRateLimiter(resolveLimits({ rateLimit: { points: 3, durationSeconds: 60 } }).rateLimit, pino({ level: 'silent' }));
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await limiter.consume('p:a'));
@@ -192,7 +192,7 @@ void describe('rate limiter (in memory)', () => {
 });
 
 void describe('persisted operations', () => {
-  test('a folder of operations becomes hash -> canonical document; bad files are CONFIG_INVALID', async () => {
+  void test('a folder of operations becomes hash -> canonical document; bad files are CONFIG_INVALID', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pq-'));
     try {
       await mkdir(path.join(dir, 'sub'));

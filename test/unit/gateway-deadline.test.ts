@@ -1,0 +1,70 @@
+/**
+ * The request deadline through the real gateway: a subgraph that never answers (a plain node:http
+ * server speaking just enough of Federation to be composed) makes the caller get 504
+ * REQUEST_TIMEOUT at the deadline, and the gateway's upstream call is aborted (the subgraph sees
+ * its request closed), not left hanging.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+import { eventually } from '../e2e/support.ts';
+
+const SDL = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { slow: String fast: String }';
+
+void describe('request deadline', () => {
+  let server: ReturnType<typeof createServer>;
+  let url = '';
+  let gw: RunningGateway;
+  const hanging = new Set<ServerResponse>();
+  let aborted = 0;
+
+  before(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { query?: string };
+        const answer = (data: unknown) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ data }));
+        };
+        if (body.query?.includes('_service')) return answer({ _service: { sdl: SDL } });
+        if (body.query?.includes('slow')) {
+          hanging.add(res);
+          res.on('close', () => {
+            if (!res.writableEnded) aborted++;
+            hanging.delete(res);
+          });
+          return undefined;
+        }
+        return answer({ fast: 'ok', __typename: 'Query' });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    gw = await startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'slowpoke', url }] }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), limits: { requestTimeoutMs: 300 } });
+  });
+
+  after(async () => {
+    await gw?.close();
+    for (const res of hanging) res.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  void test('a stalled subgraph: 504 REQUEST_TIMEOUT at the deadline, and the upstream call is aborted', async () => {
+    const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ slow }' }) });
+    const body = (await res.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
+    assert.equal(res.status, 504);
+    assert.equal(body.errors?.[0]?.extensions?.['code'], 'REQUEST_TIMEOUT');
+    await eventually('the upstream request to be aborted', 5000, () => (aborted >= 1 ? true : undefined));
+    assert.equal(hanging.size, 0);
+    const fast = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ fast }' }) });
+    assert.equal(fast.status, 200);
+    assert.deepEqual(((await fast.json()) as { data: unknown }).data, { fast: 'ok' });
+  });
+});
