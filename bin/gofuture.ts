@@ -74,6 +74,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'print a new API key and the hashed entry for gateway.auth.apiKeys',
     load: () => import('./commands/api-key.ts'),
   },
+  persisted: {
+    usage: ['persisted build <DIR> --out FILE'],
+    summary: 'build the persisted-operations manifest (sha256 -> document) from the .graphql operations under DIR',
+    load: () => import('./commands/persisted.ts'),
+  },
 };
 
 export function usage(): string {

@@ -5,7 +5,9 @@
  * operation manifests.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -213,6 +215,20 @@ void describe('persisted operations', () => {
       assert.equal(option.getPersistedOperation(documentHash(docA)), docA);
       assert.equal(option.getPersistedOperation('constructor'), null);
       assert.throws(() => persistedDocumentsOption({ allowListOnly: true }), /manifest/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  void test('gofuture persisted build writes the manifest of operations/bi', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pq-cli-'));
+    try {
+      const out = path.join(dir, 'manifest.json');
+      const root = path.join(import.meta.dirname, '..', '..');
+      const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin', 'gofuture.ts'), 'persisted', 'build', path.join(root, 'operations', 'bi'), '--out', out]);
+      const written = JSON.parse(await readFile(out, 'utf8')) as Record<string, string>;
+      assert.deepEqual(written, await buildPersistedManifest(path.join(root, 'operations', 'bi')));
+      assert.match(stdout, new RegExp(`${Object.keys(written).length} persisted operations`));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
