@@ -193,7 +193,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
 
   // graphql-ws on the GraphQL path of the same port; other upgrade requests are refused.
-  const wss = new WebSocketServer({ noServer: true });
+  // the body limit holds for WebSocket messages too (ws's own default is 100 MiB)
+  const wss = new WebSocketServer({ noServer: true, maxPayload: policies.maxMessageBytes });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://gateway').pathname !== GRAPHQL_PATH) {
       socket.destroy();

@@ -14,6 +14,9 @@
  */
 import {
   Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
   getNamedType,
   getNullableType,
   isCompositeType,
@@ -74,6 +77,8 @@ interface Measure {
   /** Field name -> cost of the top-level selections of that name (for `sizedFields`). */
   readonly top: Map<string, FieldCost>;
 }
+
+const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type']);
 
 const ZERO = (): Measure => ({ depth: 0, fields: 0, aliases: 0, directives: 0, cost: 0, top: new Map() });
 
@@ -216,10 +221,14 @@ class Analyzer {
   }
 
   private field(out: Measure, sel: FieldNode, parent: GraphQLCompositeType | undefined): void {
-    const def = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[sel.name.value] : undefined;
+    const def = this.fieldDef(parent, sel.name.value);
     const childType = def ? getNamedType(def.type) : undefined;
     const child = sel.selectionSet ? this.selectionSet(sel.selectionSet, childType && isCompositeType(childType) ? childType : undefined) : ZERO();
-    out.depth = Math.max(out.depth, 1 + child.depth);
+    // Introspection (`__schema`, `__type`) counts for fields, not depth or cost: its depth is the
+    // TypeRef nesting tools choose (graphql-js's own query reaches 15) and its lists are the schema's;
+    // graphql's MaxIntrospectionDepthRule (a specified rule) bounds its nesting, `introspection: false` ends it.
+    const introspection = INTROSPECTION_ROOTS.has(sel.name.value);
+    if (!introspection) out.depth = Math.max(out.depth, 1 + child.depth);
     out.fields += 1 + child.fields;
     out.aliases += (sel.alias ? 1 : 0) + child.aliases;
     out.directives += (sel.directives?.length ?? 0) + child.directives;
@@ -240,8 +249,19 @@ class Analyzer {
       const isList = def !== undefined && isListType(getNullableType(def.type));
       cost = isList || listSize?.slicingArguments?.length ? size * unit : unit;
     }
+    if (introspection) return;
     out.cost += cost;
     addTop(out.top, sel.name.value, cost, unit);
+  }
+
+  private fieldDef(parent: GraphQLCompositeType | undefined, name: string): GraphQLField<unknown, unknown> | undefined {
+    if (!parent) return undefined;
+    if (name === '__typename') return TypeNameMetaFieldDef;
+    if (parent === this.schema.getQueryType()) {
+      if (name === '__schema') return SchemaMetaFieldDef;
+      if (name === '__type') return TypeMetaFieldDef;
+    }
+    return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
   }
 
   private sizeOf(def: GraphQLField<unknown, unknown>, sel: FieldNode, listSize: ListSize | undefined): number {

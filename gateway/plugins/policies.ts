@@ -28,6 +28,8 @@ export interface Policies {
   readonly cors: CorsOption;
   readonly persistedDocuments: ReturnType<typeof persistedDocumentsOption>;
   readonly plugins: readonly GatewayPlugin[];
+  /** Largest graphql-ws message accepted (the body limit applies to WebSocket frames too). */
+  readonly maxMessageBytes: number;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export function createPolicies(input: PolicyInput): Policies {
     cors: corsOption(cors),
     persistedDocuments: persistedDocumentsOption(persisted),
     plugins,
+    maxMessageBytes: limits.maxBodyBytes,
     close: async () => {
       await limiter?.close();
     },

@@ -11,15 +11,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { getIntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { loadConfig } from '../../bin/config.ts';
 import { startPlatform, type RunningPlatform } from '../../bin/platform.ts';
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { buildPersistedManifest, canonicalDocument, documentHash } from '../../gateway/plugins/persisted-operations.ts';
-import { gql } from './support.ts';
+import { eventually, gql } from './support.ts';
+import { PRINCIPAL_CONTEXT_KEY } from '../../gateway/principal.ts';
 
 const logger = pino({ level: 'silent' });
 const NORMAL = '{ trips(first: 1) { totalCount } }';
@@ -69,6 +72,35 @@ async function assertStillServes(url: string): Promise<void> {
   assert.equal(typeof r.body.data?.trips.totalCount, 'number');
 }
 
+/** A graphql-ws connection whose subscriptions report their refusal (code, limit) if they get one. */
+function connect(url: string) {
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+  return {
+    sub() {
+      let stop = (): void => undefined;
+      const refused = new Promise<unknown[]>((resolve) => {
+        stop = client.subscribe({ query: 'subscription { platformTotals(windowMinutes: 5) { tripCount } }' }, {
+          next: (r) => {
+            const ext = r.errors?.[0]?.extensions;
+            if (ext) resolve([ext['code'], ext['limit']]);
+          },
+          error: (e) => resolve([String(e)]),
+          complete: () => undefined,
+        });
+      });
+      return { refused, stop: () => stop() };
+    },
+    dispose: () => client.dispose(),
+  };
+}
+
+/** Every request on the gateway it is given to is the same principal (stands in for the auth plugin). */
+const onePrincipal: GatewayPlugin = {
+  onContextBuilding({ extendContext }) {
+    extendContext({ [PRINCIPAL_CONTEXT_KEY]: { id: 'dash-1', kind: 'jwt', roles: ['dashboard'] } });
+  },
+};
+
 void describe('issue 6 attacks through the real gateway', () => {
   let dir: string;
   let platform: RunningPlatform;
@@ -76,6 +108,7 @@ void describe('issue 6 attacks through the real gateway', () => {
   let tight: RunningGateway;
   let allowList: RunningGateway;
   let caps: RunningGateway;
+  const capsRegistry = new Registry();
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gofuture-attacks-'));
@@ -103,7 +136,14 @@ void describe('issue 6 attacks through the real gateway', () => {
       registry: new Registry(),
       limits: { rateLimit: { points: 5, durationSeconds: 60 } },
     });
-    caps = await startGateway({ supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, port: 0, logger, registry: new Registry(), limits: { maxSubscriptionsPerConnection: 2 } });
+    caps = await startGateway({
+      supergraph: { kind: 'sdl', sdl: prod.supergraphSdl },
+      port: 0,
+      logger,
+      registry: capsRegistry,
+      plugins: [onePrincipal],
+      limits: { maxSubscriptionsPerConnection: 2, maxSubscriptionsPerPrincipal: 3 },
+    });
     const manifest = path.join(dir, 'manifest.json');
     await writeFile(manifest, JSON.stringify(await buildPersistedManifest(BI_DIR)));
     allowList = await startGateway({ supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, port: 0, logger, production: true, registry: new Registry(), persistedOperations: { manifest, allowListOnly: true } });
@@ -164,6 +204,16 @@ void describe('issue 6 attacks through the real gateway', () => {
     assert.equal(r.status, 400);
     assert.deepEqual([firstError(r)['code'], firstError(r)['limit']], ['LIMIT_EXCEEDED', 'depth']);
     await assertStillServes(prod.url);
+  });
+
+  void test('introspection works in production under the default limits; a deep introspection walk is refused', async () => {
+    const r = await postJson(prod.url, { query: getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }) });
+    assert.equal(r.status, 200, JSON.stringify(r.json?.errors));
+    let deep = 'name';
+    for (let i = 0; i < 6; i++) deep = `fields { type { ${deep} } }`;
+    const walk = await postJson(prod.url, { query: `{ __schema { types { ${deep} } } }` });
+    assert.equal(walk.status, 400);
+    assert.equal(firstError(walk)['code'], 'GRAPHQL_VALIDATION_FAILED');
   });
 
   void test('95k fields are refused while parsing (tokens)', async () => {
@@ -237,39 +287,30 @@ void describe('issue 6 attacks through the real gateway', () => {
     await assertStillServes(prod.url); // another gateway, another budget
   });
 
-  void test('subscriptions over the per-connection cap are refused with a coded error', async () => {
-    const client = createClient({ url: caps.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
-    const outcomes: unknown[][] = [[], [], []];
-    const disposers = outcomes.map((box) =>
-      client.subscribe({ query: `subscription { platformTotals(windowMinutes: 5) { tripCount } }` }, {
-        next: (r) => {
-          if (r.errors) box.push(...r.errors);
-        },
-        error: (e) => box.push(e),
-        complete: () => box.push('complete'),
-      }),
-    );
+  void test('subscriptions over the per-connection and per-principal caps are refused with a coded error; ended ones free their slot', async () => {
+    const live = async (): Promise<number> => (await capsRegistry.getSingleMetric('gateway_graphql_subscriptions_active')?.get())?.values[0]?.value ?? 0;
+    const clients = [connect(caps.url), connect(caps.url)];
+    const [a, b] = clients;
+    assert.ok(a && b);
     try {
-      const refused = await new Promise<unknown[]>((resolve, reject) => {
-        const timer = setInterval(() => {
-          const done = outcomes.find((o) => o.length > 0);
-          if (done) {
-            clearInterval(timer);
-            resolve(done);
-          }
-        }, 50);
-        setTimeout(() => {
-          clearInterval(timer);
-          reject(new Error('no subscription was refused'));
-        }, 10_000);
-      });
-      const error = refused[0] as { extensions?: Record<string, unknown> };
-      assert.equal(error.extensions?.['code'], 'LIMIT_EXCEEDED');
-      assert.equal(error.extensions?.['limit'], 'subscriptionsPerConnection');
-      assert.equal(outcomes.filter((o) => o.length === 0).length, 2, 'the first two stay live');
+      const a1 = a.sub();
+      const a2 = a.sub();
+      await eventually('two live subscriptions', 10_000, async () => ((await live()) === 2 ? true : undefined));
+      const a3 = a.sub(); // third on one connection
+      assert.deepEqual(await a3.refused, ['LIMIT_EXCEEDED', 'subscriptionsPerConnection']);
+      const b1 = b.sub(); // third of the principal, on another connection
+      await eventually('three live subscriptions', 10_000, async () => ((await live()) === 3 ? true : undefined));
+      const b2 = b.sub(); // fourth of the principal
+      assert.deepEqual(await b2.refused, ['LIMIT_EXCEEDED', 'subscriptionsPerPrincipal']);
+      assert.equal(await live(), 3, 'the refused ones did not stop the others');
+      a1.stop();
+      await eventually('a slot freed', 10_000, async () => ((await live()) === 2 ? true : undefined));
+      b.sub();
+      await eventually('the freed slot taken again', 10_000, async () => ((await live()) === 3 ? true : undefined));
+      void a2;
+      void b1;
     } finally {
-      for (const d of disposers) d();
-      await client.dispose();
+      for (const c of clients) await c.dispose();
     }
   });
 

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { GraphQLError, buildSchema, parse } from 'graphql';
+import { GraphQLError, buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import { pino } from 'pino';
 import { analyzeDocument } from '../../gateway/plugins/document-analysis.ts';
 import { firstBrokenLimit, parseWithTokenLimit } from '../../gateway/plugins/document-limits.ts';
@@ -117,6 +117,15 @@ void describe('document analysis (memoised per fragment)', () => {
     assert.equal(limitOf('{ drivers(first: 1) { id name } regions { id } heavy x: heavy }'), 'fields');
     assert.equal(limitOf('{ drivers(first: 100) { id } }'), 'cost');
     assert.equal(limitOf('{ heavy }'), undefined);
+  });
+
+  void test('the full introspection query passes the default limits; its depth and cost are not counted', () => {
+    const q = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+    const s = analyze(q);
+    assert.equal(firstBrokenLimit(s, resolveLimits({})), undefined);
+    assert.equal(s.depth, 0);
+    assert.ok(s.fields > 100);
+    assert.equal(s.cost, 0);
   });
 
   void test('tokens: a document over maxTokens stops parsing with LIMIT_EXCEEDED tokens', () => {
