@@ -22,6 +22,7 @@ import { createRateLimiter } from '../../gateway/plugins/rate-limit.ts';
 import { buildPersistedManifest, canonicalDocument, documentHash, persistedDocumentsOption } from '../../gateway/plugins/persisted-operations.ts';
 import { resolveCors, resolveLimits } from '../../gateway/plugins/policy-config.ts';
 import { ErrorCodes } from '../../schema/errors.ts';
+import { loadConfig } from '../../bin/config.ts';
 
 const schema = buildSchema(`
   directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!]) on FIELD_DEFINITION
@@ -243,3 +244,18 @@ void describe('persisted operations', () => {
     }
   });
 });
+
+void describe('policy config', () => {
+  void test('gateway.limits, cors and persistedOperations are validated with defaults; services share the rate limit through Redis', () => {
+    const embedded = loadConfig({ env: {}, profile: 'embedded' });
+    assert.equal(embedded.gateway.limits.maxBodyBytes, 1024 * 1024);
+    assert.equal(embedded.gateway.limits.rateLimit.redisUrl, undefined);
+    assert.deepEqual(embedded.gateway.cors.origins, []);
+    assert.equal(embedded.gateway.persistedOperations.allowListOnly, false);
+    const services = loadConfig({ env: { REDIS_URL: 'redis://10.0.0.5:6379' }, profile: 'services' });
+    assert.equal(services.gateway.limits.rateLimit.redisUrl, 'redis://10.0.0.5:6379');
+    assert.throws(() => loadConfig({ env: {}, overrides: { gateway: { limits: { maxDepth: 'deep' } } } }), (e: { code?: string; message?: string }) => e.code === 'CONFIG_INVALID' && /gateway\.limits\.maxDepth/.test(e.message ?? ''));
+    assert.throws(() => loadConfig({ env: {}, overrides: { gateway: { cors: { origins: ['https://ok.dev/path'] } } } }), /gateway\.cors\.origins/);
+  });
+});
+

@@ -1,24 +1,29 @@
 /**
- * The request deadline through the real gateway: a subgraph that never answers (a plain node:http
- * server speaking just enough of Federation to be composed) makes the caller get 504
- * REQUEST_TIMEOUT at the deadline, and the gateway's upstream call is aborted (the subgraph sees
- * its request closed), not left hanging.
+ * Gateway policies that need a subgraph misbehaving on purpose, over a plain node:http server
+ * speaking just enough of Federation to be composed: the request deadline (a subgraph that never
+ * answers: 504 REQUEST_TIMEOUT at the deadline and the upstream call aborted, not left hanging),
+ * "Did you mean" stripped in production from errors a subgraph passes through, and the body limit
+ * on graphql-ws messages.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import WebSocket from 'ws';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { eventually } from '../e2e/support.ts';
 
-const SDL = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { slow: String fast: String }';
+const SDL = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { slow: String fast: String hint: String }';
+const HINT = 'Unknown region "msk-centr". Did you mean "msk-center"?';
 
-void describe('request deadline', () => {
+void describe('gateway policies with a misbehaving subgraph', () => {
   let server: ReturnType<typeof createServer>;
   let url = '';
   let gw: RunningGateway;
+  let prod: RunningGateway;
   const hanging = new Set<ServerResponse>();
   let aborted = 0;
 
@@ -41,16 +46,23 @@ void describe('request deadline', () => {
           });
           return undefined;
         }
+        if (body.query?.includes('hint')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ data: { hint: null }, errors: [{ message: HINT, path: ['hint'], extensions: { code: 'BAD_USER_INPUT' } }] }));
+          return undefined;
+        }
         return answer({ fast: 'ok', __typename: 'Query' });
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     gw = await startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'slowpoke', url }] }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), limits: { requestTimeoutMs: 300 } });
+    prod = await startGateway({ supergraph: { kind: 'sdl', sdl: gw.supergraphSdl }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), production: true, limits: { maxBodyBytes: 64 * 1024 } });
   });
 
   after(async () => {
     await gw?.close();
+    await prod?.close();
     for (const res of hanging) res.destroy();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -66,5 +78,28 @@ void describe('request deadline', () => {
     const fast = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ fast }' }) });
     assert.equal(fast.status, 200);
     assert.deepEqual(((await fast.json()) as { data: unknown }).data, { fast: 'ok' });
+  });
+
+  const hint = async (target: RunningGateway): Promise<string> => {
+    const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ hint }' }) });
+    const body = (await res.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] };
+    assert.equal(body.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
+    return body.errors?.[0]?.message ?? '';
+  };
+
+  void test('production strips "Did you mean" from errors a subgraph passes through; development keeps it', async () => {
+    assert.equal(await hint(prod), 'Unknown region "msk-centr".');
+    assert.equal(await hint(gw), HINT);
+  });
+
+  void test('a graphql-ws message over the body limit closes the socket (1009), the gateway keeps serving', async () => {
+    const ws = new WebSocket(prod.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await once(ws, 'open');
+    const closed = once(ws, 'close') as Promise<[number, Buffer]>;
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(128 * 1024) } }));
+    const [code] = await closed;
+    assert.equal(code, 1009);
+    const fast = await fetch(prod.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ fast }' }) });
+    assert.equal(fast.status, 200);
   });
 });
