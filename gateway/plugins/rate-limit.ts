@@ -17,6 +17,8 @@ import type { RateLimitConfig } from './policy-config.ts';
 export interface RateLimiter {
   /** Spends one point of `key`; undefined when allowed, else seconds until the next point. */
   consume(key: string): Promise<number | undefined>;
+  /** Resolves once the shared store is connected (at once in memory); until then the insurance limiter counts. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,12 @@ export function createRateLimiter(config: RateLimitConfig, logger: Logger): Rate
         return undefined;
       }
     },
+    ready: () =>
+      !redis || redis.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            redis?.once('ready', () => resolve());
+          }),
     async close() {
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },
