@@ -108,6 +108,7 @@ void describe('issue 6 attacks through the real gateway', () => {
   let tight: RunningGateway;
   let allowList: RunningGateway;
   let caps: RunningGateway;
+  let rust: RunningGateway;
   const capsRegistry = new Registry();
 
   before(async () => {
@@ -144,12 +145,14 @@ void describe('issue 6 attacks through the real gateway', () => {
       plugins: [onePrincipal],
       limits: { maxSubscriptionsPerConnection: 2, maxSubscriptionsPerPrincipal: 3 },
     });
+    rust = await startGateway({ supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, port: 0, logger, production: true, planner: 'rust', registry: new Registry() });
     const manifest = path.join(dir, 'manifest.json');
     await writeFile(manifest, JSON.stringify(await buildPersistedManifest(BI_DIR)));
     allowList = await startGateway({ supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, port: 0, logger, production: true, registry: new Registry(), persistedOperations: { manifest, allowListOnly: true } });
   });
 
   after(async () => {
+    await rust?.close();
     await caps?.close();
     await allowList?.close();
     await tight?.close();
@@ -312,6 +315,24 @@ void describe('issue 6 attacks through the real gateway', () => {
     } finally {
       for (const c of clients) await c.dispose();
     }
+  });
+
+  void test('the Rust planner gateway refuses the same documents before planning', async () => {
+    const frags = ['fragment F0 on Trip { id fare }'];
+    for (let i = 1; i <= 30; i++) frags.push(`fragment F${i} on Trip { ...F${i - 1} ...F${i - 1} }`);
+    let deep = 'id';
+    for (let i = 0; i < 75; i++) deep = `payments { trip { ${deep} } }`;
+    const cases: [string, string][] = [
+      [`${frags.join('\n')}\nquery { trips(first: 1) { edges { node { ...F30 } } } }`, 'fields'],
+      [`{ trip(id: "t1") { ${deep} } }`, 'depth'],
+      [`{ ${Array.from({ length: 40 }, (_, i) => `t${i}: trips(first: 500) { totalCount }`).join(' ')} }`, 'aliases'],
+    ];
+    for (const [query, limit] of cases) {
+      const r = await postJson(rust.url, { query });
+      assert.equal(r.status, 400, limit);
+      assert.deepEqual([firstError(r)['code'], firstError(r)['limit']], ['LIMIT_EXCEEDED', limit]);
+    }
+    await assertStillServes(rust.url);
   });
 
   void test('allow-list mode: BI operations run by hash; arbitrary and unknown ones are refused', async () => {

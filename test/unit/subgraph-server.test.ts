@@ -13,6 +13,7 @@ import {
   createSubgraphServer, decodeCursor, encodeCursor, loadSubgraphTypeDefs, type SubgraphServer,
 } from '../../subgraphs/common/index.ts';
 import { gql } from './subgraph-fixtures.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../../schema/request-limits.ts';
 
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
@@ -133,6 +134,8 @@ void describe('createSubgraphServer', () => {
     assert.equal(wrongVariables.status, 400);
     const huge = await fetch(prod.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ hello(name: "${'x'.repeat(2 * 1024 * 1024)}") }` }) });
     assert.equal(huge.status, 413);
+    const hugeError = ((await huge.json()) as { errors: { extensions: Record<string, unknown> }[] }).errors[0]?.extensions;
+    assert.deepEqual([hugeError?.['code'], hugeError?.['limit'], hugeError?.['max']], ['LIMIT_EXCEEDED', 'bodyBytes', DEFAULT_MAX_BODY_BYTES]);
 
     const still = await gql(prod.url, '{ hello(name: "still here") }');
     assert.deepEqual(still.body.data, { hello: 'hello still here' });
