@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { GraphQLError, buildSchema, getIntrospectionQuery, parse } from 'graphql';
+import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
+import { GraphQLError, buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
 import { pino } from 'pino';
 import { analyzeDocument } from '../../gateway/plugins/document-analysis.ts';
 import { firstBrokenLimit, parseWithTokenLimit } from '../../gateway/plugins/document-limits.ts';
@@ -23,6 +24,7 @@ import { buildPersistedManifest, canonicalDocument, documentHash, persistedDocum
 import { resolveCors, resolveLimits } from '../../gateway/plugins/policy-config.ts';
 import { ErrorCodes } from '../../schema/errors.ts';
 import { loadConfig } from '../../bin/config.ts';
+import { loadSubgraphTypeDefs } from '../../subgraphs/common/index.ts';
 
 const schema = buildSchema(`
   directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!]) on FIELD_DEFINITION
@@ -227,6 +229,19 @@ void describe('persisted operations', () => {
       assert.throws(() => persistedDocumentsOption({ allowListOnly: true }), /manifest/);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  void test('the BI operations in operations/bi validate against the composed public schema and pass the default limits', async () => {
+    const result = composeServices(['trips', 'payments', 'features', 'models', 'metrics'].map((name) => ({ name, typeDefs: loadSubgraphTypeDefs(name), url: `http://${name}/graphql` })));
+    if (compositionHasErrors(result)) assert.fail(result.errors.map((e) => e.message).join('\n'));
+    const api = buildSchema(result.publicSdl);
+    const supergraph = buildSchema(result.supergraphSdl, { assumeValidSDL: true });
+    const manifest = await buildPersistedManifest(path.join(import.meta.dirname, '..', '..', 'operations', 'bi'));
+    assert.ok(Object.keys(manifest).length >= 3);
+    for (const doc of Object.values(manifest)) {
+      assert.deepEqual(validate(api, parse(doc)).map((e) => e.message), [], doc);
+      assert.equal(firstBrokenLimit(analyzeDocument(parse(doc), supergraph, opts), resolveLimits({})), undefined, doc);
     }
   });
 
