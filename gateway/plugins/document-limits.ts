@@ -43,23 +43,36 @@ function check(doc: DocumentNode, schema: GraphQLSchema, limits: DocumentLimits,
 }
 
 export function createDocumentLimitsPlugin(limits: DocumentLimits): GatewayPlugin {
+  // The runtime caches parsed documents, so the same DocumentNode comes back for the same text:
+  // the variable-free verdict is computed once per document and schema.
+  const verdicts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, GraphQLError | null>>();
+  const documentVerdict = (doc: DocumentNode, schema: GraphQLSchema): GraphQLError | undefined => {
+    let bySchema = verdicts.get(schema);
+    if (!bySchema) verdicts.set(schema, (bySchema = new WeakMap()));
+    let verdict = bySchema.get(doc);
+    if (verdict === undefined) bySchema.set(doc, (verdict = check(doc, schema, limits, undefined) ?? null));
+    return verdict ?? undefined;
+  };
+  const withVariables = (doc: DocumentNode, schema: GraphQLSchema, raw: unknown): GraphQLError | undefined => {
+    const variables = (raw ?? {}) as Record<string, unknown>;
+    // without variables the validation-time verdict already covered cost and prediction inputs
+    return Object.keys(variables).length === 0 ? documentVerdict(doc, schema) : check(doc, schema, limits, variables);
+  };
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => parseWithTokenLimit(source, limits.maxTokens, options as ParseOptions | undefined));
     },
     onValidate({ params, setResult }) {
       // Only what the document alone decides: validation results are cached per document.
-      const error = check(params.documentAST, params.schema, limits, undefined);
+      const error = documentVerdict(params.documentAST, params.schema);
       if (error) setResult([error]);
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const error = check(args.document, args.schema, limits, variables);
+      const error = withVariables(args.document, args.schema, args.variableValues);
       if (error) setResultAndStopExecution({ errors: [error] });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const error = check(args.document, args.schema, limits, variables);
+      const error = withVariables(args.document, args.schema, args.variableValues);
       if (error) setResultAndStopExecution({ errors: [error] });
     },
   };
