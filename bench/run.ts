@@ -16,8 +16,9 @@ import { gatewaySuite } from './suites/gateway.ts';
 import { predictSuite } from './suites/predict.ts';
 import { warehouseSuite } from './suites/warehouse.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
+import { limitsSuite } from './suites/limits.ts';
 
-export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
