@@ -251,6 +251,11 @@ void describe('issue 6 attacks through the real gateway', () => {
     assert.equal(bi.headers.get('access-control-allow-origin'), 'https://bi.gofuture.dev');
     assert.equal(bi.headers.get('access-control-allow-credentials'), 'true');
     assert.match(bi.headers.get('vary') ?? '', /Origin/);
+    const biPreflight = await fetch(prod.url, { method: 'OPTIONS', headers: { origin: 'https://bi.gofuture.dev', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' } });
+    assert.equal(biPreflight.status, 204);
+    assert.equal(biPreflight.headers.get('access-control-allow-origin'), 'https://bi.gofuture.dev');
+    assert.match(biPreflight.headers.get('access-control-allow-headers') ?? '', /content-type/);
+    assert.match(biPreflight.headers.get('access-control-allow-methods') ?? '', /POST/);
   });
 
   void test('a form-urlencoded mutation is refused (415) and runs nothing', async () => {

@@ -3,7 +3,7 @@
  * speaking just enough of Federation to be composed: the request deadline (a subgraph that never
  * answers: 504 REQUEST_TIMEOUT at the deadline and the upstream call aborted, not left hanging),
  * "Did you mean" stripped in production from errors a subgraph passes through, and the body limit
- * on graphql-ws messages.
+ * on graphql-ws messages, the optional CSRF header on GET.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -57,7 +57,7 @@ void describe('gateway policies with a misbehaving subgraph', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     gw = await startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'slowpoke', url }] }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), limits: { requestTimeoutMs: 300 } });
-    prod = await startGateway({ supergraph: { kind: 'sdl', sdl: gw.supergraphSdl }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), production: true, limits: { maxBodyBytes: 64 * 1024 } });
+    prod = await startGateway({ supergraph: { kind: 'sdl', sdl: gw.supergraphSdl }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), production: true, limits: { maxBodyBytes: 64 * 1024 }, cors: { csrfHeader: 'x-graphql-csrf' } });
   });
 
   after(async () => {
@@ -101,5 +101,17 @@ void describe('gateway policies with a misbehaving subgraph', () => {
     assert.equal(code, 1009);
     const fast = await fetch(prod.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ fast }' }) });
     assert.equal(fast.status, 200);
+  });
+
+  void test('with cors.csrfHeader a GET without the header is 403 CSRF_REFUSED; with the header it runs', async () => {
+    const get = (headers: Record<string, string>) => fetch(`${prod.url}?query=${encodeURIComponent('{ fast }')}`, { headers: { accept: 'application/json', ...headers } });
+    const refused = await get({});
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { errors: { extensions: Record<string, unknown> }[] }).errors[0]?.extensions['code'], 'CSRF_REFUSED');
+    const allowed = await get({ 'x-graphql-csrf': '1' });
+    assert.equal(allowed.status, 200);
+    assert.deepEqual(((await allowed.json()) as { data: unknown }).data, { fast: 'ok' });
+    const devGet = await fetch(`${gw.url}?query=${encodeURIComponent('{ fast }')}`, { headers: { accept: 'application/json' } });
+    assert.equal(devGet.status, 200, 'without csrfHeader GET needs no header');
   });
 });
