@@ -149,7 +149,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ...(opts.introspection === false ? { disableIntrospection: {} } : {}),
     cors: policies.cors,
     ...(policies.persistedDocuments ? { persistedDocuments: policies.persistedDocuments } : {}),
-    plugins: () => [metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins],
+    plugins: () => [...policies.outerPlugins, metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins],
   });
   // Load the supergraph and build the planner now, so a broken supergraph fails the start.
   try {

@@ -68,13 +68,14 @@ export const gatewaySuite: Suite = {
       ctx.print(`  ${dataset.trips} trips, ${dataset.payments} payments from ${dataset.events} events (${dataset.seconds.toFixed(1)} s)`);
       const supergraph = { kind: 'subgraphs', subgraphs: Object.entries(platform.subgraphUrls).map(([name, url]) => ({ name, url })) } as const;
       const inline = async (planner: PlannerKind): Promise<RunningGateway> => {
-        const gw = await startGateway({ supergraph, port: 0, logger: ctx.logger, production: true, planner, registry: new Registry() });
+        // one load generator is one caller: a rate limit would only measure itself
+        const gw = await startGateway({ supergraph, port: 0, logger: ctx.logger, production: true, planner, registry: new Registry(), limits: { rateLimit: { enabled: false } } });
         gateways.push(gw);
         return gw;
       };
       const jsGw = await inline('js');
       const rust = await inline('rust');
-      const rustThread = await startGatewayThread({ gateway: { supergraph, production: true, planner: 'rust' }, port: 0, logger: ctx.logger, logLevel: 'silent' });
+      const rustThread = await startGatewayThread({ gateway: { supergraph, production: true, planner: 'rust', limits: { rateLimit: { enabled: false } } }, port: 0, logger: ctx.logger, logLevel: 'silent' });
       gateways.push(rustThread);
       const targets: Target[] = [
         { name: 'gateway, JS planner', what: 'trips + payments', url: jsGw.url, query: BI_QUERY, unique: true },

@@ -44,7 +44,8 @@ export async function startLoadedPlatform(o: LoadedPlatformOptions): Promise<Loa
       dataDir: dir,
       logLevel: 'silent',
       production: true,
-      gateway: { port: 0, planner: 'js' },
+      // one load generator is one caller: a rate limit would only measure itself
+      gateway: { port: 0, planner: 'js', limits: { rateLimit: { enabled: false } } },
       subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
       connectors: {
         // memory only, and enough retention that the landing jobs never lose a record to it

@@ -45,7 +45,11 @@ interface ResultPayload {
 
 function onDone({ result, setResult }: ResultPayload): { onNext: (p: ResultPayload) => void } | undefined {
   if (typeof result === 'object' && result !== null && Symbol.asyncIterator in result) {
-    return { onNext: (p) => onDone(p) && undefined };
+    return {
+      onNext: (p) => {
+        onDone(p);
+      },
+    };
   }
   const next = stripResult(result as ExecutionResult);
   if (next) setResult(next);

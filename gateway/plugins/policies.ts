@@ -28,6 +28,8 @@ export interface Policies {
   readonly cors: CorsOption;
   readonly persistedDocuments: ReturnType<typeof persistedDocumentsOption>;
   readonly plugins: readonly GatewayPlugin[];
+  /** Plugins that must wrap every other (they see results other plugins stop execution with). */
+  readonly outerPlugins: readonly GatewayPlugin[];
   /** Largest graphql-ws message accepted (the body limit applies to WebSocket frames too). */
   readonly maxMessageBytes: number;
   close(): Promise<void>;
@@ -38,6 +40,8 @@ export function createPolicies(input: PolicyInput): Policies {
   const cors = resolveCors(input.cors);
   const persisted = resolvePersistedOperations(input.persistedOperations);
   const log = input.logger.child({ component: 'gateway-policies' });
+  // read the manifest first: a bad one fails the start before any connection is opened
+  const persistedDocuments = persistedDocumentsOption(persisted);
   const limiter = limits.rateLimit.enabled ? createRateLimiter(limits.rateLimit, log) : undefined;
   const plugins: GatewayPlugin[] = [
     createRequestBodyPlugin({ maxBodyBytes: limits.maxBodyBytes, maxVariablesBytes: limits.maxVariablesBytes, csrfHeader: cors.csrfHeader }),
@@ -45,13 +49,13 @@ export function createPolicies(input: PolicyInput): Policies {
     ...(limiter ? [createRateLimitPlugin(limiter)] : []),
     createDeadlinePlugin(limits.requestTimeoutMs),
     createSubscriptionCapsPlugin({ perConnection: limits.maxSubscriptionsPerConnection, perPrincipal: limits.maxSubscriptionsPerPrincipal }),
-    ...(input.production ? [createFieldSuggestionsPlugin()] : []),
     ...(cors.origins.length > 0 ? [varyOriginPlugin as GatewayPlugin] : []),
   ];
   return {
     cors: corsOption(cors),
-    persistedDocuments: persistedDocumentsOption(persisted),
+    persistedDocuments,
     plugins,
+    outerPlugins: input.production ? [createFieldSuggestionsPlugin()] : [],
     maxMessageBytes: limits.maxBodyBytes,
     close: async () => {
       await limiter?.close();

@@ -278,6 +278,16 @@ void describe('issue 6 attacks through the real gateway', () => {
     for (const e of p.json.errors) assert.doesNotMatch(e.message, /Did you mean/);
     const d = await postJson(platform.gatewayUrl, { query: '{ tripz(first: 1) { totalCount } }' });
     assert.match(d.json?.errors?.[0]?.message ?? '', /Did you mean/);
+    // enum values: in the document (validation) and in variables (coercion)
+    const literal = '{ trips(first: 1, filter: { status: COMPLETE }) { totalCount } }';
+    const variable = { query: 'query($s: TripStatus) { trips(first: 1, filter: { status: $s }) { totalCount } }', variables: { s: 'COMPLETE' } };
+    for (const payload of [{ query: literal }, variable]) {
+      const inProd = await postJson(prod.url, payload);
+      assert.ok(inProd.json?.errors?.length, JSON.stringify(inProd.json));
+      for (const e of inProd.json.errors) assert.doesNotMatch(e.message, /Did you mean/);
+      const inDev = await postJson(platform.gatewayUrl, payload);
+      assert.match(inDev.json?.errors?.[0]?.message ?? '', /Did you mean/);
+    }
   });
 
   void test('rate limit: the caller past its budget gets 429 RATE_LIMITED with Retry-After', async () => {
