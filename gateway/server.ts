@@ -66,6 +66,8 @@ export interface GatewayOptions {
   readonly cors?: CorsInput;
   /** Persisted operations manifest and allow-list mode. */
   readonly persistedOperations?: PersistedOperationsInput;
+  /** Behind our own front door (gateway thread): per-caller limits take the client IP from x-forwarded-for. */
+  readonly trustForwardedFor?: boolean;
 }
 
 export interface RunningGateway extends AsyncDisposable {
@@ -133,7 +135,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const subgraphs = supergraphSubgraphsOf(supergraphSdl);
   const metrics = createGatewayMetrics(opts.registry);
   const extraPlugins = [...gatewayPluginsFrom(opts, log), ...(opts.plugins ?? [])];
-  const policies = createPolicies({ limits: opts.limits, cors: opts.cors, persistedOperations: opts.persistedOperations, production, logger: opts.logger });
+  const policies = createPolicies({ limits: opts.limits, cors: opts.cors, persistedOperations: opts.persistedOperations, production, trustForwardedFor: opts.trustForwardedFor, logger: opts.logger });
 
   const runtime = createGatewayRuntime({
     supergraph: supergraphSdl,

@@ -18,7 +18,7 @@ const post = (m: ThreadMessage): void => port.postMessage(m);
 const logger = pino({ name: data.logName, level: data.logLevel, base: { pid: process.pid, thread: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime });
 
 try {
-  const gateway = await startGateway({ ...data.options, port: 0, host: '127.0.0.1', logger });
+  const gateway = await startGateway({ ...data.options, port: 0, host: '127.0.0.1', logger, trustForwardedFor: true }); // only the front door reaches this port
   port.on('message', (m: ParentMessage) => {
     if (m.type !== 'close') return;
     gateway.close().then(

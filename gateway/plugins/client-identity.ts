@@ -1,17 +1,31 @@
 /**
  * Whom a per-caller policy (rate limit, subscription caps) counts against: the principal the auth
- * plugin put on the context, else the client's IP address (the TCP peer; a proxy's forwarded-for
- * header is not trusted here).
+ * plugin put on the context, else the client's IP address: the TCP peer, or, behind our own front
+ * door (gateway thread, `trustForwardedFor`), the `x-forwarded-for` the front sets from its peer
+ * (it never passes the caller's own value). A caller's forwarded-for is not trusted otherwise.
  */
 import { principalOf } from '../principal.ts';
 
 interface NodeContext {
-  readonly req?: { readonly socket?: { readonly remoteAddress?: string } };
+  readonly req?: { readonly socket?: { readonly remoteAddress?: string }; readonly headers?: Record<string, string | string[] | undefined> };
+  readonly request?: { readonly headers?: { get?: (name: string) => string | null } };
 }
 
-export function callerKey(context: unknown): string {
-  const principal = principalOf(context);
-  if (principal && principal.kind !== 'anonymous') return `p:${principal.id}`;
-  const ip = (context as NodeContext | undefined)?.req?.socket?.remoteAddress;
-  return `ip:${ip ?? 'unknown'}`;
+function forwardedFor(context: NodeContext | undefined): string | undefined {
+  const raw = context?.request?.headers?.get?.('x-forwarded-for') ?? context?.req?.headers?.['x-forwarded-for'];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  const last = value?.split(',').pop()?.trim();
+  return last ? last : undefined;
+}
+
+export type CallerKey = (context: unknown) => string;
+
+export function createCallerKey(trustForwardedFor: boolean): CallerKey {
+  return (context) => {
+    const principal = principalOf(context);
+    if (principal && principal.kind !== 'anonymous') return `p:${principal.id}`;
+    const ctx = context as NodeContext | undefined;
+    const ip = (trustForwardedFor ? forwardedFor(ctx) : undefined) ?? ctx?.req?.socket?.remoteAddress;
+    return `ip:${ip ?? 'unknown'}`;
+  };
 }

@@ -6,6 +6,7 @@
  */
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Logger } from 'pino';
+import { createCallerKey } from './client-identity.ts';
 import { corsOption, varyOriginPlugin, type CorsOption } from './cors.ts';
 import { createDeadlinePlugin } from './deadline.ts';
 import { createDocumentLimitsPlugin } from './document-limits.ts';
@@ -21,6 +22,8 @@ export interface PolicyInput {
   readonly cors?: CorsInput | undefined;
   readonly persistedOperations?: PersistedOperationsInput | undefined;
   readonly production: boolean;
+  /** Behind our front door: the client IP comes from its x-forwarded-for. */
+  readonly trustForwardedFor?: boolean | undefined;
   readonly logger: Logger;
 }
 
@@ -42,13 +45,14 @@ export function createPolicies(input: PolicyInput): Policies {
   const log = input.logger.child({ component: 'gateway-policies' });
   // read the manifest first: a bad one fails the start before any connection is opened
   const persistedDocuments = persistedDocumentsOption(persisted);
+  const callerKey = createCallerKey(input.trustForwardedFor ?? false);
   const limiter = limits.rateLimit.enabled ? createRateLimiter(limits.rateLimit, log) : undefined;
   const plugins: GatewayPlugin[] = [
     createRequestBodyPlugin({ maxBodyBytes: limits.maxBodyBytes, maxVariablesBytes: limits.maxVariablesBytes, csrfHeader: cors.csrfHeader }),
     createDocumentLimitsPlugin(limits),
-    ...(limiter ? [createRateLimitPlugin(limiter)] : []),
+    ...(limiter ? [createRateLimitPlugin(limiter, callerKey)] : []),
     createDeadlinePlugin(limits.requestTimeoutMs),
-    createSubscriptionCapsPlugin({ perConnection: limits.maxSubscriptionsPerConnection, perPrincipal: limits.maxSubscriptionsPerPrincipal }),
+    createSubscriptionCapsPlugin({ perConnection: limits.maxSubscriptionsPerConnection, perPrincipal: limits.maxSubscriptionsPerPrincipal, callerKey }),
     ...(cors.origins.length > 0 ? [varyOriginPlugin as GatewayPlugin] : []),
   ];
   return {

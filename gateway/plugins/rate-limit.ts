@@ -10,7 +10,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
-import { callerKey } from './client-identity.ts';
+import type { CallerKey } from './client-identity.ts';
 import { policyError } from './limit-error.ts';
 import type { RateLimitConfig } from './policy-config.ts';
 
@@ -61,7 +61,7 @@ function rateLimited(retryAfterSeconds: number): { errors: [ReturnType<typeof po
   };
 }
 
-export function createRateLimitPlugin(limiter: RateLimiter): GatewayPlugin {
+export function createRateLimitPlugin(limiter: RateLimiter, callerKey: CallerKey): GatewayPlugin {
   return {
     async onExecute({ context, setResultAndStopExecution }) {
       const wait = await limiter.consume(callerKey(context));

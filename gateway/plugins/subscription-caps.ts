@@ -7,12 +7,13 @@
  * (complete, client stop, socket closed).
  */
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { callerKey } from './client-identity.ts';
+import type { CallerKey } from './client-identity.ts';
 import { limitError } from './limit-error.ts';
 
 export interface SubscriptionCapsOptions {
   readonly perConnection: number;
   readonly perPrincipal: number;
+  readonly callerKey: CallerKey;
 }
 
 export interface SubscriptionCounts {
@@ -36,7 +37,7 @@ export function createSubscriptionCapsPlugin(opts: SubscriptionCapsOptions): Gat
     counts: { ofCaller: (key) => perCaller.get(key) ?? 0 },
     onSubscribe({ context, setResultAndStopExecution }) {
       const connection = connectionOf(context);
-      const caller = callerKey(context);
+      const caller = opts.callerKey(context);
       const onConnection = connection ? (perConnection.get(connection) ?? 0) : 0;
       const ofCaller = perCaller.get(caller) ?? 0;
       if (onConnection >= opts.perConnection) {

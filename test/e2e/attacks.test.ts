@@ -20,6 +20,7 @@ import { loadConfig } from '../../bin/config.ts';
 import { startPlatform, type RunningPlatform } from '../../bin/platform.ts';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+import { startGatewayThread } from '../../gateway/thread.ts';
 import { buildPersistedManifest, canonicalDocument, documentHash } from '../../gateway/plugins/persisted-operations.ts';
 import { eventually, gql } from './support.ts';
 import { PRINCIPAL_CONTEXT_KEY } from '../../gateway/principal.ts';
@@ -35,9 +36,9 @@ interface Raw {
 }
 
 /** POST over node:http so a body the server refuses halfway is no client error: the answer is read either way. */
-function rawPost(url: string, body: Buffer | string, headers: Record<string, string>): Promise<Raw> {
+function rawPost(url: string, body: Buffer | string, headers: Record<string, string>, localAddress?: string): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { accept: 'application/graphql-response+json, application/json', ...headers } }, (res) => {
+    const req = httpRequest(url, { method: 'POST', headers: { accept: 'application/graphql-response+json, application/json', ...headers }, ...(localAddress ? { localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -58,7 +59,7 @@ function rawPost(url: string, body: Buffer | string, headers: Record<string, str
   });
 }
 
-const postJson = (url: string, payload: unknown, headers: Record<string, string> = {}) => rawPost(url, JSON.stringify(payload), { 'content-type': 'application/json', ...headers });
+const postJson = (url: string, payload: unknown, headers: Record<string, string> = {}, localAddress?: string) => rawPost(url, JSON.stringify(payload), { 'content-type': 'application/json', ...headers }, localAddress);
 
 function firstError(r: Raw): Record<string, unknown> {
   const ext = r.json?.errors?.[0]?.extensions;
@@ -348,6 +349,29 @@ void describe('issue 6 attacks through the real gateway', () => {
       assert.deepEqual([firstError(r)['code'], firstError(r)['limit']], ['LIMIT_EXCEEDED', limit]);
     }
     await assertStillServes(rust.url);
+  });
+
+  void test('through the platform front door and gateway thread (as npm start runs it): the same refusals, a spoofed x-forwarded-for buys no extra budget, another client has its own', async () => {
+    const frags = ['fragment F0 on Trip { id fare }'];
+    for (let i = 1; i <= 30; i++) frags.push(`fragment F${i} on Trip { ...F${i - 1} ...F${i - 1} }`);
+    const fan = await postJson(platform.gatewayUrl, { query: `${frags.join('\n')}\nquery { trips(first: 1) { edges { node { ...F30 } } } }` });
+    assert.equal(fan.status, 400);
+    assert.deepEqual([firstError(fan)['code'], firstError(fan)['limit']], ['LIMIT_EXCEEDED', 'fields']);
+    const big = await rawPost(platform.gatewayUrl, Buffer.alloc(25 * 1024 * 1024, 32), { 'content-type': 'application/json' });
+    assert.equal(big.status, 413);
+    assert.equal(firstError(big)['code'], 'LIMIT_EXCEEDED');
+    await assertStillServes(platform.gatewayUrl);
+
+    const threaded = await startGatewayThread({ gateway: { supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, limits: { rateLimit: { points: 3, durationSeconds: 60 } } }, port: 0, logger, logLevel: 'silent' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await postJson(threaded.url, { query: NORMAL }, { 'x-forwarded-for': `203.0.113.${i}` })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+      // another client address (the loopback net is all ours) has its own budget: the thread sees the real peer
+      assert.equal((await postJson(threaded.url, { query: NORMAL }, {}, '127.0.0.2')).status, 200);
+    } finally {
+      await threaded.close();
+    }
   });
 
   void test('allow-list mode: BI operations run by hash; arbitrary and unknown ones are refused', async () => {

@@ -20,6 +20,7 @@ import { parseJsonBody } from '../../gateway/plugins/request-body.ts';
 import { corsOption } from '../../gateway/plugins/cors.ts';
 import { withoutSuggestions } from '../../gateway/plugins/field-suggestions.ts';
 import { createRateLimiter } from '../../gateway/plugins/rate-limit.ts';
+import { createCallerKey } from '../../gateway/plugins/client-identity.ts';
 import { buildPersistedManifest, canonicalDocument, documentHash, persistedDocumentsOption } from '../../gateway/plugins/persisted-operations.ts';
 import { resolveCors, resolveLimits } from '../../gateway/plugins/policy-config.ts';
 import { ErrorCodes } from '../../schema/errors.ts';
@@ -190,6 +191,19 @@ void describe('browser safety', () => {
   void test('suggestions are stripped from messages', () => {
     assert.equal(withoutSuggestions('Cannot query field "tripz" on type "Query". Did you mean "trips" or "trip"?'), 'Cannot query field "tripz" on type "Query".');
     assert.equal(withoutSuggestions('plain message'), 'plain message');
+  });
+});
+
+void describe('caller identity', () => {
+  void test('principal first, else the TCP peer; x-forwarded-for only behind our front door', () => {
+    const ctx = (principal?: object) => ({
+      req: { socket: { remoteAddress: '127.0.0.1' }, headers: { 'x-forwarded-for': '198.51.100.7' } },
+      ...(principal ? { principal } : {}),
+    });
+    assert.equal(createCallerKey(false)(ctx()), 'ip:127.0.0.1');
+    assert.equal(createCallerKey(true)(ctx()), 'ip:198.51.100.7');
+    assert.equal(createCallerKey(true)(ctx({ id: 'svc-pricing', kind: 'apiKey', roles: ['service'] })), 'p:svc-pricing');
+    assert.equal(createCallerKey(false)(ctx({ id: 'anon:127.0.0.1', kind: 'anonymous', roles: [] })), 'ip:127.0.0.1');
   });
 });
 
