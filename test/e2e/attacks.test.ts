@@ -22,10 +22,15 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { startGatewayThread } from '../../gateway/thread.ts';
 import { buildPersistedManifest, canonicalDocument, documentHash } from '../../gateway/plugins/persisted-operations.ts';
-import { eventually, gql } from './support.ts';
+import { eventually } from './support.ts';
+import { mintDevToken } from '../../gateway/plugins/auth-token.ts';
 import { PRINCIPAL_CONTEXT_KEY } from '../../gateway/principal.ts';
 
 const logger = pino({ level: 'silent' });
+/** Production needs auth (docs/decisions/0005-auth.md): production gateways get this, and requests to them an admin token. */
+const AUTH = { jwtSecret: 'attacks-e2e-jwt-secret-0123456789abcdef', hmacSecret: 'attacks-e2e-hmac-secret-0123456789abcdef' };
+const authed = new Set<string>();
+let adminToken = '';
 const NORMAL = '{ trips(first: 1) { totalCount } }';
 const BI_DIR = path.join(import.meta.dirname, '..', '..', 'operations', 'bi');
 
@@ -38,7 +43,8 @@ interface Raw {
 /** POST over node:http so a body the server refuses halfway is no client error: the answer is read either way. */
 function rawPost(url: string, body: Buffer | string, headers: Record<string, string>, localAddress?: string): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { accept: 'application/graphql-response+json, application/json', ...headers }, ...(localAddress ? { localAddress } : {}) }, (res) => {
+    const auth: Record<string, string> = authed.has(url) ? { authorization: `Bearer ${adminToken}` } : {};
+    const req = httpRequest(url, { method: 'POST', headers: { accept: 'application/graphql-response+json, application/json', ...auth, ...headers }, ...(localAddress ? { localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -68,9 +74,9 @@ function firstError(r: Raw): Record<string, unknown> {
 }
 
 async function assertStillServes(url: string): Promise<void> {
-  const r = await gql<{ trips: { totalCount: number } }>(url, NORMAL);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.equal(typeof r.body.data?.trips.totalCount, 'number');
+  const r = await postJson(url, { query: NORMAL });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.equal(typeof (r.json?.data as { trips?: { totalCount?: unknown } } | undefined)?.trips?.totalCount, 'number');
 }
 
 /** A graphql-ws connection whose subscriptions report their refusal (code, limit) if they get one. */
@@ -130,7 +136,9 @@ void describe('issue 6 attacks through the real gateway', () => {
     });
     platform = await startPlatform(config, logger, new Registry());
     const supergraph = { kind: 'subgraphs' as const, subgraphs: Object.entries(platform.subgraphUrls).map(([name, url]) => ({ name, url })) };
-    prod = await startGateway({ supergraph, port: 0, logger, production: true, registry: new Registry(), cors: { origins: ['https://bi.gofuture.dev'] } });
+    adminToken = await mintDevToken({ secret: AUTH.jwtSecret, roles: ['admin'] });
+    prod = await startGateway({ supergraph, port: 0, logger, production: true, auth: AUTH, registry: new Registry(), cors: { origins: ['https://bi.gofuture.dev'] } });
+    authed.add(prod.url);
     tight = await startGateway({
       supergraph: { kind: 'sdl', sdl: prod.supergraphSdl },
       port: 0,
@@ -146,10 +154,12 @@ void describe('issue 6 attacks through the real gateway', () => {
       plugins: [onePrincipal],
       limits: { maxSubscriptionsPerConnection: 2, maxSubscriptionsPerPrincipal: 3 },
     });
-    rust = await startGateway({ supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, port: 0, logger, production: true, planner: 'rust', registry: new Registry() });
+    rust = await startGateway({ supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, port: 0, logger, production: true, auth: AUTH, planner: 'rust', registry: new Registry() });
+    authed.add(rust.url);
     const manifest = path.join(dir, 'manifest.json');
     await writeFile(manifest, JSON.stringify(await buildPersistedManifest(BI_DIR)));
-    allowList = await startGateway({ supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, port: 0, logger, production: true, registry: new Registry(), persistedOperations: { manifest, allowListOnly: true } });
+    allowList = await startGateway({ supergraph: { kind: 'sdl', sdl: prod.supergraphSdl }, port: 0, logger, production: true, auth: AUTH, registry: new Registry(), persistedOperations: { manifest, allowListOnly: true } });
+    authed.add(allowList.url);
   });
 
   after(async () => {

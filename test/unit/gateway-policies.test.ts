@@ -14,9 +14,13 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+import { mintDevToken } from '../../gateway/plugins/auth-token.ts';
 import { eventually } from '../e2e/support.ts';
 
 const SDL = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { slow: String fast: String hint: String }';
+/** Production needs auth (docs/decisions/0005-auth.md); requests to the production gateway carry an admin token. */
+const AUTH = { jwtSecret: 'policies-test-jwt-secret-0123456789abcdef', hmacSecret: 'policies-test-hmac-secret-0123456789abcdef' };
+let token = '';
 const HINT = 'Unknown region "msk-centr". Did you mean "msk-center"?';
 
 void describe('gateway policies with a misbehaving subgraph', () => {
@@ -57,7 +61,8 @@ void describe('gateway policies with a misbehaving subgraph', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     gw = await startGateway({ supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'slowpoke', url }] }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), limits: { requestTimeoutMs: 300 } });
-    prod = await startGateway({ supergraph: { kind: 'sdl', sdl: gw.supergraphSdl }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), production: true, limits: { maxBodyBytes: 64 * 1024 }, cors: { csrfHeader: 'x-graphql-csrf' } });
+    prod = await startGateway({ supergraph: { kind: 'sdl', sdl: gw.supergraphSdl }, port: 0, logger: pino({ level: 'silent' }), registry: new Registry(), production: true, auth: AUTH, limits: { maxBodyBytes: 64 * 1024 }, cors: { csrfHeader: 'x-graphql-csrf' } });
+    token = await mintDevToken({ secret: AUTH.jwtSecret, roles: ['admin'] });
   });
 
   after(async () => {
@@ -81,7 +86,7 @@ void describe('gateway policies with a misbehaving subgraph', () => {
   });
 
   const hint = async (target: RunningGateway): Promise<string> => {
-    const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ hint }' }) });
+    const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(target === prod ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query: '{ hint }' }) });
     const body = (await res.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] };
     assert.equal(body.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
     return body.errors?.[0]?.message ?? '';
@@ -99,12 +104,12 @@ void describe('gateway policies with a misbehaving subgraph', () => {
     ws.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(128 * 1024) } }));
     const [code] = await closed;
     assert.equal(code, 1009);
-    const fast = await fetch(prod.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ fast }' }) });
+    const fast = await fetch(prod.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ fast }' }) });
     assert.equal(fast.status, 200);
   });
 
   void test('with cors.csrfHeader a GET without the header is 403 CSRF_REFUSED; with the header it runs', async () => {
-    const get = (headers: Record<string, string>) => fetch(`${prod.url}?query=${encodeURIComponent('{ fast }')}`, { headers: { accept: 'application/json', ...headers } });
+    const get = (headers: Record<string, string>) => fetch(`${prod.url}?query=${encodeURIComponent('{ fast }')}`, { headers: { accept: 'application/json', authorization: `Bearer ${token}`, ...headers } });
     const refused = await get({});
     assert.equal(refused.status, 403);
     assert.equal(((await refused.json()) as { errors: { extensions: Record<string, unknown> }[] }).errors[0]?.extensions['code'], 'CSRF_REFUSED');
