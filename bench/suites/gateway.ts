@@ -34,6 +34,8 @@ interface Target {
   readonly query: string;
   /** false: every request is byte-identical (the gateway may share in-flight subgraph fetches). */
   readonly unique: boolean;
+  /** A subgraph called directly: requests signed with the gateway's HMAC secret, no token. */
+  readonly direct?: boolean;
 }
 
 function row(t: Target, r: LoadResult): ResultRow {
@@ -64,23 +66,26 @@ export const gatewaySuite: Suite = {
     const loaded = await startLoadedPlatform({ logger: ctx.logger, hours, ratePerSecond: 1 });
     const gateways: RunningGateway[] = [];
     try {
-      const { platform, dataset } = loaded;
+      const { platform, dataset, auth } = loaded;
+      // BI callers: a bi token to every gateway; the subgraph alone gets gateway-signed requests
+      const biHeaders = await auth.headers('bi');
+      const authOf = (t: Target): { headers?: Record<string, string>; hmacSecret?: string } => (t.direct ? { hmacSecret: auth.config.hmacSecret } : { headers: biHeaders });
       ctx.print(`  ${dataset.trips} trips, ${dataset.payments} payments from ${dataset.events} events (${dataset.seconds.toFixed(1)} s)`);
       const supergraph = { kind: 'subgraphs', subgraphs: Object.entries(platform.subgraphUrls).map(([name, url]) => ({ name, url })) } as const;
       const inline = async (planner: PlannerKind): Promise<RunningGateway> => {
         // one load generator is one caller: a rate limit would only measure itself
-        const gw = await startGateway({ supergraph, port: 0, logger: ctx.logger, production: true, planner, registry: new Registry(), limits: { rateLimit: { enabled: false } } });
+        const gw = await startGateway({ supergraph, port: 0, logger: ctx.logger, production: true, planner, registry: new Registry(), limits: { rateLimit: { enabled: false } }, auth: auth.config });
         gateways.push(gw);
         return gw;
       };
       const jsGw = await inline('js');
       const rust = await inline('rust');
-      const rustThread = await startGatewayThread({ gateway: { supergraph, production: true, planner: 'rust', limits: { rateLimit: { enabled: false } } }, port: 0, logger: ctx.logger, logLevel: 'silent' });
+      const rustThread = await startGatewayThread({ gateway: { supergraph, production: true, planner: 'rust', limits: { rateLimit: { enabled: false } }, auth: auth.config }, port: 0, logger: ctx.logger, logLevel: 'silent' });
       gateways.push(rustThread);
       const targets: Target[] = [
         { name: 'gateway, JS planner', what: 'trips + payments', url: jsGw.url, query: BI_QUERY, unique: true },
         { name: 'gateway, Rust planner', what: 'trips + payments', url: rust.url, query: BI_QUERY, unique: true },
-        { name: 'trips subgraph direct (floor)', what: 'trips only', url: platform.subgraphUrls.trips, query: TRIPS_ONLY_QUERY, unique: true },
+        { name: 'trips subgraph direct (floor)', what: 'trips only', url: platform.subgraphUrls.trips, query: TRIPS_ONLY_QUERY, unique: true, direct: true },
         { name: 'gateway, JS planner', what: 'trips only', url: jsGw.url, query: TRIPS_ONLY_QUERY, unique: true },
         { name: 'gateway, JS planner', what: 'trips + payments', url: jsGw.url, query: BI_QUERY, unique: false },
         // the platform's own gateway: its worker thread behind the front door, JS planner (config)
@@ -89,7 +94,7 @@ export const gatewaySuite: Suite = {
       ];
 
       // Same answer everywhere before measuring: both planners return identical JSON.
-      const answers = await Promise.all(targets.map((t) => gqlData<TripsData>(t.url, t.query, { before: FIXED_BEFORE })));
+      const answers = await Promise.all(targets.map((t) => gqlData<TripsData>(t.url, t.query, { before: FIXED_BEFORE }, authOf(t))));
       const [js, rs, direct] = answers;
       if (JSON.stringify(js) !== JSON.stringify(rs)) throw new Error('the JS and Rust planners answer the BI query differently');
       if (!js || js.trips.edges.length !== 20) throw new Error(`the BI query returned ${js?.trips.edges.length ?? 0} trips, expected 20`);
@@ -101,7 +106,7 @@ export const gatewaySuite: Suite = {
       for (const t of targets) {
         ctx.print(`  load: ${t.name}, ${t.what} (${connections} connections, ${warmupS} s warm-up + ${durationS} s)`);
         const body = graphqlBody(t.query, { before: t.unique ? UNIQUE_INSTANT : FIXED_BEFORE });
-        results.push(await runLoad({ url: t.url, body, connections, durationS, warmupS }));
+        results.push(await runLoad({ url: t.url, body, connections, durationS, warmupS, ...authOf(t) }));
       }
       const [jsR, rustR, directR, jsOnlyR, jsSameR, jsThreadR, rustThreadR] = results as [LoadResult, LoadResult, LoadResult, LoadResult, LoadResult, LoadResult, LoadResult];
       const result: SuiteResult = {
@@ -122,6 +127,7 @@ export const gatewaySuite: Suite = {
           `data: ${dataset.trips} trips and ${dataset.payments} payments landed in DuckDB from ${dataset.events} simulated events (seed 2024, ${new Date(DATA_START).toISOString()} + ${hours} h); nothing writes while measuring.`,
           `load: autocannon, ${connections} connections, POST, ${warmupS} s warm-up then ${durationS} s measured, one target after the other, in a worker thread of the same process (2xx latencies recorded exactly).`,
           `checked before measuring: both planners return identical JSON, 20 trips (${withPayments} of them with payments), and the subgraph agrees on totalCount; every response is checked during the load ("failed" counts errors, non-2xx and GraphQL errors).`,
+          'auth on, as in production (ADR 0005): every gateway checks a bi JWT (HS256, per-run secret) on each request and signs its subgraph requests (HMAC); the direct requests to the trips subgraph carry the same HMAC signature, computed by the load generator (its thread), verified by the subgraph.',
           'the platform runs with production: true (no GraphiQL, masked errors); five subgraphs and the "inline" gateways share one Node.js event loop, the "thread + front" gateways run in their own worker thread behind a front door on that loop that pipes bytes; DuckDB runs on its own threads.',
           `"distinct" requests: each one asks for trips before its own far-future instant (same rows, never byte-identical), so no execution is shared; "identical": the same body every time, which lets Hive's HTTP executor share identical in-flight subgraph fetches. The entity fetch to payments (same 20 trips) can be shared in both modes.`,
           `query through the gateways: ${BI_QUERY}`,

@@ -31,7 +31,9 @@ export interface Prober {
 
 /** Subscribes on the rig's gateway and waits until a probe comes back through it. */
 export async function openProber(rig: Rig, runId: string): Promise<Prober> {
-  const sub = timedSubscription<LiveWindow>(rig.gatewayUrl, SUBSCRIPTION, { r: PROBE_REGION }, (d) => d['regionAggregates'] as LiveWindow);
+  // live windows are for dashboards: a dashboard token in connection_init
+  const connectionParams = { authorization: `Bearer ${await rig.auth.token('dashboard')}` };
+  const sub = timedSubscription<LiveWindow>(rig.gatewayUrl, SUBSCRIPTION, { r: PROBE_REGION }, (d) => d['regionAggregates'] as LiveWindow, connectionParams);
   const figures: ProbeFigures = { latencies: [], toKafka: [] };
   const counts = new Map<number, number>();
   const seen = (w: LiveWindow): void => {

@@ -24,6 +24,7 @@ import { changeTopic } from '../../schema/events/debezium.ts';
 import { capturedTables } from '../../schema/sources/source-tables.ts';
 import type { SubgraphServer } from '../../subgraphs/common/index.ts';
 import { startMetricsSubgraph } from '../../subgraphs/metrics/index.ts';
+import { benchAuth, type BenchAuth } from '../support/auth.ts';
 import { NamespacedEventLog } from '../support/namespaced-event-log.ts';
 import { CLICKHOUSE_URL, clickhouseExec, KAFKA_BROKERS, PG_URL, pgExec, REDIS_URL } from '../support/services.ts';
 import { sleep } from '../support/stats.ts';
@@ -36,6 +37,8 @@ export interface Rig {
   readonly warehouse: Warehouse;
   readonly aggregation: AggregationJob;
   readonly gatewayUrl: string;
+  /** Auth is on (production): the gateway checks tokens minted here, the metrics subgraph its HMAC signature. */
+  readonly auth: BenchAuth;
   /** CDC path only: writes source rows + outbox in PostgreSQL. */
   readonly writer: SourceWriter | null;
   /** CDC path only: the running CDC job (null while stopped or on the direct path). */
@@ -86,6 +89,7 @@ export async function startRig(kind: PathKind, runId: string, logger: Logger): P
     publication: kind === 'cdc' ? `gfb_${tag}_pub` : null,
   };
   const ctx = () => ({ logger, metrics: new Registry() });
+  const auth = benchAuth();
   const undo: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
     const errors: unknown[] = [];
@@ -115,7 +119,7 @@ export async function startRig(kind: PathKind, runId: string, logger: Logger): P
     // dashboards' 1 s coalescing (publishIntervalMs, the same on both paths)
     const aggregation = await startAggregationJob({ log, warehouse, pubsub, logger, metrics: new Registry(), config: { publishIntervalMs: 0 } });
     undo.push(() => aggregation.stop());
-    const metrics: SubgraphServer = await startMetricsSubgraph({ warehouse, pubsub, logger, port: 0, production: true });
+    const metrics: SubgraphServer = await startMetricsSubgraph({ warehouse, pubsub, logger, port: 0, production: true, signature: auth.signature });
     undo.push(() => metrics.close());
     const gateway: RunningGateway = await startGateway({
       supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'metrics', url: metrics.url }] },
@@ -123,6 +127,7 @@ export async function startRig(kind: PathKind, runId: string, logger: Logger): P
       logger,
       production: true,
       registry: new Registry(),
+      auth: auth.config,
     });
     undo.push(() => gateway.close());
 
@@ -164,7 +169,7 @@ export async function startRig(kind: PathKind, runId: string, logger: Logger): P
       await startCdc();
     }
     return {
-      kind, log, warehouse, aggregation, gatewayUrl: gateway.url, writer, cdc: () => cdc, stopCdc, startCdc: () => startCdc(),
+      kind, log, warehouse, aggregation, gatewayUrl: gateway.url, auth, writer, cdc: () => cdc, stopCdc, startCdc: () => startCdc(),
       names: { topicPrefix: names.topicPrefix, database: names.database, schemaPrefix: names.schemaPrefix, slot: names.slot },
       close,
     };

@@ -74,19 +74,21 @@ export const predictSuite: Suite = {
     const warmupS = ctx.quick ? 1 : 2;
     const loaded = await startLoadedPlatform({ logger: ctx.logger, hours: 0 });
     try {
-      const { platform } = loaded;
+      const { platform, auth } = loaded;
+      // the caller of prediction mutations is an internal service: a service token
+      const headers = await auth.headers('service');
       const runtime = platform.connectors.modelRuntime;
       const card = runtime.loaded().find((c) => c.name === MODEL);
       if (!card) throw new Error(`the model runtime has no ${MODEL} loaded`);
-      const regions = (await gqlData<{ regions: { id: string }[] }>(platform.gatewayUrl, '{ regions { id } }')).regions.map((r) => r.id);
+      const regions = (await gqlData<{ regions: { id: string }[] }>(platform.gatewayUrl, '{ regions { id } }', undefined, { headers })).regions.map((r) => r.id);
       if (regions.length === 0) throw new Error('the gateway lists no regions');
       const batchInputs = inputs(BATCH, regions);
       const single = { i: batchInputs[0] };
       // checked before measuring: a batch answers the same multipliers as single calls
-      const batchAnswer = await gqlData<{ predictSurgeBatch: { multiplier: number }[] }>(platform.gatewayUrl, BATCHED, { i: batchInputs });
+      const batchAnswer = await gqlData<{ predictSurgeBatch: { multiplier: number }[] }>(platform.gatewayUrl, BATCHED, { i: batchInputs }, { headers });
       if (batchAnswer.predictSurgeBatch.length !== BATCH) throw new Error(`the batch answered ${batchAnswer.predictSurgeBatch.length} predictions, expected ${BATCH}`);
       for (const k of [0, 1, 2, 50, 99]) {
-        const one = await gqlData<{ predictSurge: { multiplier: number } }>(platform.gatewayUrl, SINGLE, { i: batchInputs[k] });
+        const one = await gqlData<{ predictSurge: { multiplier: number } }>(platform.gatewayUrl, SINGLE, { i: batchInputs[k] }, { headers });
         const inBatch = batchAnswer.predictSurgeBatch[k]?.multiplier;
         if (inBatch === undefined || Math.abs(one.predictSurge.multiplier - inBatch) > 1e-6) throw new Error(`input ${k}: single ${one.predictSurge.multiplier} vs batch ${inBatch}`);
       }
@@ -99,7 +101,7 @@ export const predictSuite: Suite = {
       const results: LoadResult[] = [];
       for (const r of runs) {
         ctx.print(`  load: ${r.target} (${r.connections} connections, ${warmupS} s warm-up + ${durationS} s)`);
-        results.push(await runLoad({ url: platform.gatewayUrl, body: r.body, connections: r.connections, durationS, warmupS }));
+        results.push(await runLoad({ url: platform.gatewayUrl, body: r.body, connections: r.connections, durationS, warmupS, headers }));
       }
       const [single1, single10, batch10] = results as [LoadResult, LoadResult, LoadResult];
       ctx.print('  in-process: ModelRuntime.run()');
@@ -131,7 +133,7 @@ export const predictSuite: Suite = {
           { name: 'seed bar/single p99, 1 connection', value: ratio(SEED_BAR_MS, single1.latencyMs.p99), meaning: 'the same for a lone caller (no queueing behind other requests)' },
         ],
         notes: [
-          `model ${card.name} version ${card.version} (${card.featureNames.length} features), onnxruntime-node on the CPU, embedded platform with production: true.`,
+          `model ${card.name} version ${card.version} (${card.featureNames.length} features), onnxruntime-node on the CPU, embedded platform with production: true and auth on (a service JWT on every request, HMAC-signed subgraph requests).`,
           `load: autocannon, POST, ${warmupS} s warm-up then ${durationS} s measured per row, in a worker thread; every response checked (no GraphQL errors).`,
           `checked before measuring: ${BATCH} predictions from the batch mutation, and inputs 0, 1, 2, 50, 99 give the same multiplier one by one.`,
           `floor: ${floorSeconds} s of 10 concurrent callers of ModelRuntime.run() with ${BATCH} rows (and with 1 row) of the model's feature width; concurrent single-row calls are coalesced by the runtime's micro-batcher.`,

@@ -16,6 +16,7 @@ import { WAREHOUSE_TABLES } from '../../schema/tables/warehouse-tables.ts';
 import type { SubgraphServer } from '../../subgraphs/common/index.ts';
 import { startTripsSubgraph } from '../../subgraphs/trips/index.ts';
 import { tripBuckets, type TripBucketRow } from '../../subgraphs/trips/queries.ts';
+import { benchAuth } from '../support/auth.ts';
 import { gqlData } from '../support/gql.ts';
 import { failures, graphqlBody, runLoad, type LoadResult } from '../support/load.ts';
 import { textReport } from '../support/report.ts';
@@ -93,6 +94,9 @@ export const warehouseSuite: Suite = {
     const database = `gf_bench_${ctx.runId}`;
     const engines: Engine[] = [];
     const connectorCtx = () => ({ logger: ctx.logger, metrics: new Registry() });
+    // production subgraphs answer only gateway-signed requests: the suite signs as the gateway does
+    const { signature } = benchAuth();
+    const signed = { hmacSecret: signature.secret };
     try {
       engines.push({ name: 'DuckDB', warehouse: createDuckDbWarehouse({ path: path.join(dir, 'warehouse.duckdb') }, connectorCtx()), loadSeconds: 0, subgraph: null });
       const chProblem = await clickhouseProblem();
@@ -108,7 +112,7 @@ export const warehouseSuite: Suite = {
         await e.warehouse.ensureTables(WAREHOUSE_TABLES);
         ctx.print(`  loading ${count} trips into ${e.name}...`);
         e.loadSeconds = await load(e.warehouse, syntheticTrips(count, now), 10_000);
-        e.subgraph = await startTripsSubgraph({ warehouse: e.warehouse, logger: ctx.logger, port: 0, production: true, now: () => now });
+        e.subgraph = await startTripsSubgraph({ warehouse: e.warehouse, logger: ctx.logger, port: 0, production: true, signature, now: () => now });
       }
 
       // Same answer from every engine, in-process and over GraphQL, before measuring.
@@ -122,7 +126,7 @@ export const warehouseSuite: Suite = {
       }
       const variables = { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() };
       for (const e of engines) {
-        const d = await gqlData<{ tripStats: unknown[] }>((e.subgraph as SubgraphServer).url, TRIP_STATS, variables);
+        const d = await gqlData<{ tripStats: unknown[] }>((e.subgraph as SubgraphServer).url, TRIP_STATS, variables, signed);
         if (d.tripStats.length !== reference.length) throw new Error(`${e.name}: tripStats over GraphQL has ${d.tripStats.length} buckets, expected ${reference.length}`);
       }
 
@@ -138,7 +142,7 @@ export const warehouseSuite: Suite = {
       }
       for (const e of engines) {
         ctx.print(`  ${e.name}: tripStats over GraphQL (${connections} connections, ${warmupS} s warm-up + ${durationS} s)`);
-        const r = await runLoad({ url: (e.subgraph as SubgraphServer).url, body: graphqlBody(TRIP_STATS, variables), connections, durationS, warmupS });
+        const r = await runLoad({ url: (e.subgraph as SubgraphServer).url, body: graphqlBody(TRIP_STATS, variables), connections, durationS, warmupS, ...signed });
         http.set(e.name, r);
         rows.push({ engine: e.name, via: `GraphQL, ${connections} connections`, 'queries/s': sig(r.requestsPerSecond), 'p50 ms': ms(r.latencyMs.p50), 'p99 ms': ms(r.latencyMs.p99), answered: r.requests, failed: failures(r) });
       }
@@ -152,7 +156,7 @@ export const warehouseSuite: Suite = {
         `data: ${count} synthetic trips (fixed seed, warehouse-data.ts) requested in the 24 h before the run, ${reference.length} (hour, region) buckets; loaded in ${engines.map((e) => `${e.loadSeconds.toFixed(1)} s into ${e.name}`).join(', ')}.`,
         'checked before measuring: every engine returns the same buckets (counts equal, revenue within 1e-6), and the trips total equals the rows loaded.',
         'DuckDB: a file in a temp dir, one connection (the connector serialises statements). ClickHouse: Debian\'s 18.16 on loopback (scripts/services.sh); `trips` is a view over a ReplacingMergeTree with FINAL (exact upserts), so every query merges at read time.',
-        `ClickHouse database ${database}, dropped afterwards. GraphQL load: autocannon in a worker thread, ${warmupS} s warm-up, ${durationS} s measured, every response checked.`,
+        `ClickHouse database ${database}, dropped afterwards. GraphQL load: autocannon in a worker thread, ${warmupS} s warm-up, ${durationS} s measured, every response checked; each subgraph runs in production mode and verifies the gateway's HMAC signature on every request (one fixed signed body).`,
       );
       const result: SuiteResult = { columns: ['engine', 'via', 'queries/s', 'p50 ms', 'p99 ms', 'answered', 'failed'], rows, ratios, notes };
       ctx.print(textReport(result));

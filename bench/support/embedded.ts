@@ -14,10 +14,13 @@ import { startPlatform, type RunningPlatform } from '../../bin/platform.ts';
 import { consumerLag } from '../../connectors/contracts/event-log.ts';
 import { DRIVERS_LANDING, PAYMENTS_LANDING, TRIPS_LANDING } from '../../jobs/landing/index.ts';
 import { createSimulator } from '../../jobs/simulator/index.ts';
+import { benchAuth, type BenchAuth } from './auth.ts';
 import { waitUntil } from './stats.ts';
 
 export interface LoadedPlatform {
   readonly platform: RunningPlatform;
+  /** Auth is on (production): the secrets the platform runs with and tokens minted with them. */
+  readonly auth: BenchAuth;
   /** Rows landed (trips, payments) and events simulated. */
   readonly dataset: { readonly trips: number; readonly payments: number; readonly events: number; readonly seconds: number };
   stop(): Promise<void>;
@@ -38,14 +41,16 @@ const LANDING_GROUPS = [TRIPS_LANDING, PAYMENTS_LANDING, DRIVERS_LANDING];
 
 export async function startLoadedPlatform(o: LoadedPlatformOptions): Promise<LoadedPlatform> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gofuture-bench-'));
+  const auth = benchAuth();
   const config = loadConfig({
     env: {},
     overrides: {
       dataDir: dir,
       logLevel: 'silent',
       production: true,
-      // one load generator is one caller: a rate limit would only measure itself
-      gateway: { port: 0, planner: 'js', limits: { rateLimit: { enabled: false } } },
+      // one load generator is one caller: a rate limit would only measure itself; auth on, as in
+      // production (which refuses to start without it, ADR 0005)
+      gateway: { port: 0, planner: 'js', limits: { rateLimit: { enabled: false } }, auth: { ...auth.config } },
       subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
       connectors: {
         // memory only, and enough retention that the landing jobs never lose a record to it
@@ -95,6 +100,7 @@ export async function startLoadedPlatform(o: LoadedPlatformOptions): Promise<Loa
     const count = async (table: string): Promise<number> => Number((await platform.connectors.warehouse.query(`SELECT count() AS n FROM ${table}`))[0]?.['n'] ?? 0);
     return {
       platform,
+      auth,
       dataset: { trips: await count('trips'), payments: await count('payments'), events, seconds: (performance.now() - started) / 1000 },
       stop,
     };

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import autocannon, { type AutocannonOptions } from 'autocannon';
+import { signedParams } from './auth.ts';
 import { UNIQUE_INSTANT, type LoadResult, type LoadSpec } from './load.ts';
 import { mean, summarize } from './stats.ts';
 
@@ -17,17 +18,25 @@ const verifyBody = (body: string): boolean => body.includes('"data":') && !body.
 const FAR_FUTURE = Date.UTC(2999, 0, 1);
 let sequence = 0;
 const unique = spec.body.includes(UNIQUE_INSTANT);
+
+/** The body as sent: signed with the gateway's HMAC secret when the target is a subgraph. */
+function sign(body: string): string {
+  if (!spec.hmacSecret) return body;
+  return JSON.stringify(signedParams(spec.hmacSecret, JSON.parse(body) as { query: string; variables?: Record<string, unknown> }));
+}
+
 const setupRequest = (req: { body?: string }): { body?: string } => {
-  req.body = spec.body.replace(UNIQUE_INSTANT, new Date(FAR_FUTURE + sequence++).toISOString());
+  req.body = sign(spec.body.replace(UNIQUE_INSTANT, new Date(FAR_FUTURE + sequence++).toISOString()));
   return req;
 };
+const fixedBody = unique ? '' : sign(spec.body);
 
 function options(durationS: number): AutocannonOptions {
   return {
     url: spec.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-    ...(unique ? { requests: [{ setupRequest }] } : { body: spec.body }),
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...spec.headers },
+    ...(unique ? { requests: [{ setupRequest }] } : { body: fixedBody }),
     connections: spec.connections,
     duration: durationS,
     timeout: 30,

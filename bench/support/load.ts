@@ -20,6 +20,13 @@ export interface LoadSpec {
   readonly durationS: number;
   /** Seconds of load before the measured run (figures thrown away). */
   readonly warmupS: number;
+  /** Extra request headers: the caller's `authorization` when the target is a gateway with auth on. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The gateway's HMAC secret, when the target is a subgraph called directly: every request body
+   * (each UNIQUE_INSTANT variant too) is signed as the gateway signs it.
+   */
+  readonly hmacSecret?: string;
 }
 
 export interface LoadResult {

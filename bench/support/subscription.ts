@@ -21,8 +21,12 @@ interface Waiter<T> {
   readonly resolve: (a: Arrival<T>) => void;
 }
 
-export function timedSubscription<T>(httpUrl: string, query: string, variables: Record<string, unknown>, pick: (data: Record<string, unknown>) => T): TimedSubscription<T> {
-  const client = createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+/**
+ * `connectionParams` is the graphql-ws `connection_init` payload: the caller's credentials for a
+ * gateway with auth on (`{ authorization: 'Bearer …' }`, a dashboard or admin token).
+ */
+export function timedSubscription<T>(httpUrl: string, query: string, variables: Record<string, unknown>, pick: (data: Record<string, unknown>) => T, connectionParams?: Record<string, unknown>): TimedSubscription<T> {
+  const client = createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, ...(connectionParams ? { connectionParams } : {}) });
   const arrivals: Arrival<T>[] = [];
   const errors: unknown[] = [];
   const waiters = new Set<Waiter<T>>();
