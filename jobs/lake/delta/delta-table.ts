@@ -147,10 +147,17 @@ export class DeltaTable {
     const marks = [...(o.txn ? [o.txn] : []), ...(o.txns ?? [])];
     let state = first ?? (await this.#latest());
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (attempt > 0) state = await this.#latest();
+      if (attempt > 0) {
+        state = await this.#latest();
+        // a conditional PUT whose answer was lost may have committed after all: our unique file names say so
+        const first = staged.adds[0];
+        if (first && state.files.has(first.path)) return { version: state.version, skipped: false, addedFiles: staged.adds.length, removedFiles: 0, numRecords: staged.numRecords };
+      }
       if (marks.length > 0 && marks.every((m) => (state.txns.get(m.appId) ?? -1) >= m.version)) {
-        // another writer (or our own earlier try, before a crash) committed this batch: our files are orphans
-        await Promise.all(staged.adds.map((a) => this.#deps.store.delete(`${this.prefix}${a.path}`)));
+        // another writer (or our own earlier try) committed this batch: our files are orphans, unless
+        // that commit was ours after all (a PUT whose answer was lost) and names them
+        const orphans = staged.adds.filter((a) => !state.files.has(a.path));
+        await Promise.all(orphans.map((a) => this.#deps.store.delete(`${this.prefix}${a.path}`)));
         return skipped(state);
       }
       const actions = this.#plan(state, staged, o, mode, marks);
