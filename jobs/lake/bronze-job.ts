@@ -93,17 +93,17 @@ export async function startBronzeJob(o: BronzeJobOptions): Promise<BronzeJob> {
   const flushOnce = async (): Promise<void> => {
     const work = [...pending.entries()].filter(([, p]) => p.rows.length > 0);
     for (const [topic, p] of work) {
+      // take what is buffered now; records accepted while this commit runs wait for the next one
       const rows = p.rows;
-      const last = new Map(p.last);
+      const last = p.last;
+      p.rows = [];
+      p.last = new Map();
       const txns: TxnMark[] = [...last].map(([part, offset]) => ({ appId: positionAppId(groupId, topic, part), version: offset }));
       try {
         const r = await appendRows(o.lake, bronzeTableFor(topic), rows, {
           columns: BRONZE_COLUMNS, partitionBy: BRONZE_PARTITION_BY, txns,
           info: { bronze: { groupId, topic, offsets: Object.fromEntries(last) } },
         });
-        // only now are these rows the lake's: drop them from the buffer (more may have arrived meanwhile)
-        p.rows = p.rows.slice(rows.length);
-        for (const [part, offset] of last) if (p.last.get(part) === offset) p.last.delete(part);
         buffered -= rows.length;
         if (r.skipped) stats.skipped += rows.length;
         else {
@@ -111,6 +111,9 @@ export async function startBronzeJob(o: BronzeJobOptions): Promise<BronzeJob> {
           written.inc({ topic }, rows.length);
         }
       } catch (e) {
+        // put them back in front, in order; a newer offset of a partition stays the newer one
+        p.rows = [...rows, ...p.rows];
+        for (const [part, offset] of last) if (!p.last.has(part)) p.last.set(part, offset);
         logger.error({ topic, rows: rows.length, err: errorMessage(e) }, 'bronze commit failed; kept buffered, retrying');
       }
     }

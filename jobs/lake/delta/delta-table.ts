@@ -14,7 +14,7 @@ import {
   parseCommit, READER_VERSION, serializeCommit, TableState, versionFile, versionOfKey, WRITER_VERSION, LOG_DIR,
   type Action, type AddAction, type CommitSummary, type PartitionValues, type RemoveAction,
 } from './delta-log.ts';
-import { schemaString, type DeltaField } from './delta-schema.ts';
+import { quoteIdent, quoteLiteral, schemaString, type DeltaField } from './delta-schema.ts';
 import { samePartition, stageQuery, type StagedWrite } from './delta-writer.ts';
 import { Snapshot } from './snapshot.ts';
 
@@ -202,7 +202,7 @@ export class DeltaTable {
     const parameters: Record<string, string> = {
       mode: mode.kind === 'append' ? 'Append' : 'Overwrite',
       partitionBy: JSON.stringify(partitionBy),
-      ...(mode.kind === 'partitions' ? { predicate: JSON.stringify(mode.partitions) } : {}),
+      ...(mode.kind === 'partitions' ? { predicate: partitionPredicate(mode.partitions, partitionBy) } : {}),
     };
     actions.push({
       commitInfo: {
@@ -210,7 +210,7 @@ export class DeltaTable {
         timestamp: now,
         operation,
         operationParameters: parameters,
-        readVersion: state.version,
+        ...(state.version >= 0 ? { readVersion: state.version } : {}),
         isBlindAppend: mode.kind === 'append',
         operationMetrics: { numFiles: String(staged.adds.length), numOutputRows: String(staged.numRecords), numOutputBytes: String(staged.numBytes), numRemovedFiles: String(removes.length) },
         engineInfo: ENGINE,
@@ -261,6 +261,15 @@ export class DeltaTable {
     }
     return state;
   }
+}
+
+/** `d = '2026-01-01' OR d = '2026-01-02'`, as Delta writers record a replaceWhere. */
+function partitionPredicate(partitions: readonly PartitionValues[], columns: readonly string[]): string {
+  const one = (p: PartitionValues): string => columns.map((c) => {
+    const v = p[c] ?? null;
+    return v === null ? `${quoteIdent(c)} IS NULL` : `${quoteIdent(c)} = ${quoteLiteral(v)}`;
+  }).join(' AND ');
+  return partitions.map((p) => (columns.length > 1 && partitions.length > 1 ? `(${one(p)})` : one(p))).join(' OR ');
 }
 
 function sameColumns(a: readonly DeltaField[], b: readonly DeltaField[]): boolean {
