@@ -22,6 +22,13 @@ export const TABLE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 const ENGINE = 'gofuture-lake/0.1 (DuckDB)';
 const MAX_ATTEMPTS = 50;
 
+/** What a commit does besides adding its files: nothing, replace the table, replace partitions, or replace exactly these files (compaction). */
+export type WriteMode =
+  | { readonly kind: 'append' }
+  | { readonly kind: 'all' }
+  | { readonly kind: 'partitions'; readonly partitions: readonly PartitionValues[] }
+  | { readonly kind: 'rewrite'; readonly files: readonly string[] };
+
 export interface TxnMark { readonly appId: string; readonly version: number }
 
 export interface WriteOptions {
@@ -118,7 +125,7 @@ export class DeltaTable {
     return { deleted };
   }
 
-  async #write(conn: DuckDBConnection, sql: string, o: WriteOptions, mode: { kind: 'append' } | { kind: 'all' } | { kind: 'partitions'; partitions: readonly PartitionValues[] }): Promise<CommitResult> {
+  async #write(conn: DuckDBConnection, sql: string, o: WriteOptions, mode: WriteMode): Promise<CommitResult> {
     const marks = [...(o.txn ? [o.txn] : []), ...(o.txns ?? [])];
     const state = await this.#latest();
     if (marks.length > 0 && marks.every((m) => (state.txns.get(m.appId) ?? -1) >= m.version)) return skipped(state);
@@ -143,7 +150,7 @@ export class DeltaTable {
   }
 
   /** Commits files already staged (the retry loop). Exposed for writers that stage their own files. */
-  async commitStaged(staged: StagedWrite, o: WriteOptions, mode: { kind: 'append' } | { kind: 'all' } | { kind: 'partitions'; partitions: readonly PartitionValues[] }, first?: TableState): Promise<CommitResult> {
+  async commitStaged(staged: StagedWrite, o: WriteOptions, mode: WriteMode, first?: TableState): Promise<CommitResult> {
     const marks = [...(o.txn ? [o.txn] : []), ...(o.txns ?? [])];
     let state = first ?? (await this.#latest());
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -160,7 +167,13 @@ export class DeltaTable {
         await Promise.all(orphans.map((a) => this.#deps.store.delete(`${this.prefix}${a.path}`)));
         return skipped(state);
       }
-      const actions = this.#plan(state, staged, o, mode, marks);
+      let actions: Action[];
+      try {
+        actions = this.#plan(state, staged, o, mode, marks);
+      } catch (e) {
+        await Promise.all(staged.adds.map((a) => this.#deps.store.delete(`${this.prefix}${a.path}`)));
+        throw e;
+      }
       const version = state.version + 1;
       const won = await this.#deps.store.putIfAbsent(`${this.prefix}${versionFile(version)}`, serializeCommit(actions));
       if (won) {
@@ -174,7 +187,7 @@ export class DeltaTable {
     throw new PlatformError('LAKE_COMMIT_CONFLICT', `gave up committing to ${this.name} after ${MAX_ATTEMPTS} conflicts`, { table: this.name });
   }
 
-  #plan(state: TableState, staged: StagedWrite, o: WriteOptions, mode: { kind: 'append' } | { kind: 'all' } | { kind: 'partitions'; partitions: readonly PartitionValues[] }, marks: readonly TxnMark[]): Action[] {
+  #plan(state: TableState, staged: StagedWrite, o: WriteOptions, mode: WriteMode, marks: readonly TxnMark[]): Action[] {
     const now = Date.now();
     const actions: Action[] = [];
     const partitionBy = state.metaData ? [...state.metaData.partitionColumns] : [...(o.partitionBy ?? [])];
@@ -188,7 +201,14 @@ export class DeltaTable {
       }
     }
     const removes: RemoveAction[] = [];
-    if (mode.kind !== 'append') {
+    if (mode.kind === 'rewrite') {
+      // compaction replaces exactly the files it read; if another commit removed one, it lost the race
+      for (const path of mode.files) {
+        const f = state.files.get(path);
+        if (!f) throw new PlatformError('LAKE_COMMIT_CONFLICT', `${this.name}: file ${path} was removed by a concurrent commit; the rewrite is void`, { table: this.name, path });
+        removes.push({ path: f.path, deletionTimestamp: now, dataChange: false, extendedFileMetadata: true, partitionValues: f.partitionValues, size: f.size });
+      }
+    } else if (mode.kind !== 'append') {
       for (const f of state.files.values()) {
         if (mode.kind === 'all' || mode.partitions.some((p) => samePartition(p, f.partitionValues, partitionBy))) {
           removes.push({ path: f.path, deletionTimestamp: now, dataChange: true, extendedFileMetadata: true, partitionValues: f.partitionValues, size: f.size });
@@ -198,12 +218,14 @@ export class DeltaTable {
     for (const r of removes) actions.push({ remove: r });
     for (const a of staged.adds) actions.push({ add: a as AddAction });
     for (const m of marks) actions.push({ txn: { appId: m.appId, version: m.version, lastUpdated: now } });
-    const operation = mode.kind === 'append' ? (marks.length > 0 ? 'STREAMING UPDATE' : 'WRITE') : 'WRITE';
-    const parameters: Record<string, string> = {
-      mode: mode.kind === 'append' ? 'Append' : 'Overwrite',
-      partitionBy: JSON.stringify(partitionBy),
-      ...(mode.kind === 'partitions' ? { predicate: partitionPredicate(mode.partitions, partitionBy) } : {}),
-    };
+    const operation = mode.kind === 'rewrite' ? 'OPTIMIZE' : mode.kind === 'append' ? (marks.length > 0 ? 'STREAMING UPDATE' : 'WRITE') : 'WRITE';
+    const parameters: Record<string, string> = mode.kind === 'rewrite'
+      ? { predicate: '[]', zOrderBy: '[]', auto: 'false' }
+      : {
+        mode: mode.kind === 'append' ? 'Append' : 'Overwrite',
+        partitionBy: JSON.stringify(partitionBy),
+        ...(mode.kind === 'partitions' ? { predicate: partitionPredicate(mode.partitions, partitionBy) } : {}),
+      };
     actions.push({
       commitInfo: {
         ...(o.info ?? {}),
@@ -212,6 +234,7 @@ export class DeltaTable {
         operationParameters: parameters,
         ...(state.version >= 0 ? { readVersion: state.version } : {}),
         isBlindAppend: mode.kind === 'append',
+        ...(mode.kind === 'rewrite' ? { isolationLevel: 'SnapshotIsolation' } : {}),
         operationMetrics: { numFiles: String(staged.adds.length), numOutputRows: String(staged.numRecords), numOutputBytes: String(staged.numBytes), numRemovedFiles: String(removes.length) },
         engineInfo: ENGINE,
       },

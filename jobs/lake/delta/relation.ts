@@ -8,7 +8,7 @@ import type { CommitResult, TxnMark } from './delta-table.ts';
 import type { PartitionValues } from './delta-log.ts';
 import { duckTypeOf, partitionConstant, quoteIdent, quoteLiteral } from './delta-schema.ts';
 import type { LakeTables } from './lake-tables.ts';
-import type { Snapshot } from './snapshot.ts';
+import type { DeltaFile, Snapshot } from './snapshot.ts';
 
 export interface ResolvedRelation {
   /** A parenthesised relation: `FROM ${sql} AS t` works. Columns in the table's schema order. */
@@ -19,13 +19,18 @@ export interface ResolvedRelation {
 /** The DuckDB relation of table `name` at its latest snapshot (or `version`). No table: LAKE_TABLE_NOT_FOUND. */
 export async function resolveRelation(lake: LakeTables, name: string, o: { version?: number } = {}): Promise<ResolvedRelation> {
   const snapshot = await lake.table(name).snapshot(o.version);
-  const columns = snapshot.schema.map((f) => quoteIdent(f.name)).join(', ');
   if (snapshot.files.length === 0) {
     const typed = snapshot.schema.map((f) => `CAST(NULL AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`).join(', ');
     return { sql: `(SELECT ${typed} WHERE false)`, snapshot };
   }
+  return { sql: await relationOfFiles(lake, snapshot, snapshot.files), snapshot };
+}
+
+/** The relation over some files of a snapshot (partition values typed from the schema), columns in schema order. */
+export async function relationOfFiles(lake: LakeTables, snapshot: Snapshot, files: readonly DeltaFile[]): Promise<string> {
+  const columns = snapshot.schema.map((f) => quoteIdent(f.name)).join(', ');
   const groups = new Map<string, { values: PartitionValues; files: string[] }>();
-  for (const f of snapshot.files) {
+  for (const f of files) {
     const k = JSON.stringify(snapshot.partitionColumns.map((c) => f.partitionValues[c] ?? null));
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { values: f.partitionValues, files: [] }));
@@ -37,7 +42,7 @@ export async function resolveRelation(lake: LakeTables, name: string, o: { versi
     const list = `[${g.files.map(quoteLiteral).join(', ')}]`;
     return `SELECT *${consts.length ? `, ${consts.join(', ')}` : ''} FROM read_parquet(${list}, hive_partitioning = false, union_by_name = true)`;
   });
-  return { sql: `(SELECT ${columns} FROM (${branches.join(' UNION ALL BY NAME ')}))`, snapshot };
+  return `(SELECT ${columns} FROM (${branches.join(' UNION ALL BY NAME ')}))`;
 }
 
 /** `CREATE OR REPLACE TEMP VIEW <viewName>` over the table's snapshot on `conn`; returns the snapshot it shows. */
