@@ -11,7 +11,7 @@ import { startBronzeJob } from '../../../jobs/lake/bronze-job.ts';
 import { openLake } from '../../../jobs/lake/delta/index.ts';
 
 const [logDir = '', lakeRoot = '', scratch = '', topics = ''] = process.argv.slice(2);
-const ctx = { logger: pino({ level: 'silent' }), metrics: new Registry() };
+const ctx = { logger: pino({ level: process.env.LAKE_CHILD_LOG ?? 'warn' }, pino.destination(2)), metrics: new Registry() };
 const log = createMemoryEventLog({ dir: logDir }, ctx);
 await log.start();
 const store = createLocalLakeStore({ root: lakeRoot }, ctx);
