@@ -79,7 +79,7 @@ void describe('bronze job killed with kill -9', () => {
     await last.waitForLine('started', (l) => l === 'started');
     let count = 0;
     await waitFor(`every record in bronze (${total})`, async () => (count = await committed()) >= total, { timeoutMs: 300_000, intervalMs: 200 }).catch((e: Error) => {
-      throw new Error(`${e.message}: ${count} there; child: ${last.stderr.slice(-1000)}`);
+      throw new Error(`${e.message}: ${count} there; child stdout: ${last.lines.slice(-3).join(' | ')}; stderr: ${last.stderr.slice(-1000)}`);
     });
     assert.equal(await last.term(), 0);
     const all = await rows(true);

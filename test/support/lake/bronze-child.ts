@@ -19,6 +19,8 @@ await store.start();
 const lake = openLake(store, { scratchDir: scratch });
 const job = await startBronzeJob({ log, lake, ...ctx, topics: topics.split(','), flushMs: 25, maxBatchSize: 100, maxRows: 500 });
 console.log('started');
+// progress for the test's failure message
+setInterval(() => console.log(`stats ${JSON.stringify(job.stats)}`), 2000).unref();
 process.once('SIGTERM', () => {
   void (async () => {
     await job.stop();
