@@ -30,7 +30,7 @@ const gatewayAuth = z.object({
 }).strict();
 
 export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics', 'lake'] as const;
-export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator'] as const;
+export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator', 'bronze'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
@@ -66,6 +66,8 @@ export const PlatformConfigSchema = z.object({
     onlineStore: connector,
     pubSub: connector,
     modelRuntime: connector,
+    /** Object storage of the lake's Delta tables (`local` under <dataDir>/lake, `s3`). */
+    lakeStore: connector,
   }).strict(),
   models: z.object({ registry: z.string().min(1) }).strict(),
   /** The background jobs this process runs (`gofuture run` overrides it). */
@@ -74,6 +76,8 @@ export const PlatformConfigSchema = z.object({
   aggregation: z.record(z.string(), z.unknown()).default({}),
   /** The orchestrator and SQL models (jobs/orchestrator PipelineConfigSchema; `taskQueue`: a TaskQueue connector). */
   pipeline: z.record(z.string(), z.unknown()).default({}),
+  /** The lake jobs (jobs/lake/config.ts): scratch folder, bronze flush interval and batch size. */
+  lake: z.record(z.string(), z.unknown()).default({}),
   /** The CDC job: a ChangeSource connector (`kind: postgres | debezium-topics`) and its routing. */
   cdc: z.object({
     changeSource: connector.optional(),
@@ -102,7 +106,9 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     gateway: { port: 4000, planner: 'js' },
     subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
     models: { registry: 'models/registry.json' },
-    jobs: ['simulator', 'landing', 'features', 'aggregation', 'orchestrator'],
+    // bronze fills the lake in `npm start`; off inside node's test runner (NODE_TEST_CONTEXT) unless a test asks
+    jobs: ['simulator', 'landing', 'features', 'aggregation', 'orchestrator', ...(process.env.NODE_TEST_CONTEXT ? [] : ['bronze'])],
+    lake: { scratchDir: path.join(dataDir, 'lake-scratch') },
     // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about
     // 900 drivers online in a rush hour: docs/simulator.md), so GPS pings every 15 s, not seed 002's 5 s
     simulator: { ratePerSecond: 0.5, locationIntervalMs: 15_000, backfillMinutes: 15 },
@@ -119,6 +125,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
         onlineStore: { kind: 'memory', snapshotPath: path.join(dataDir, 'online-store.json') },
         pubSub: { kind: 'memory' },
         modelRuntime: { kind: 'onnx' },
+        lakeStore: { kind: 'local', root: path.join(dataDir, 'lake') },
       },
     };
   }
@@ -132,6 +139,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
       onlineStore: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },
       pubSub: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },
       modelRuntime: { kind: 'onnx' },
+      lakeStore: { kind: 's3', endpoint: env.S3_ENDPOINT ?? 'http://127.0.0.1:18333', bucket: env.S3_BUCKET ?? 'gofuture-lake' },
     },
     cdc: {
       changeSource: {

@@ -8,6 +8,8 @@ import type { Warehouse } from '../connectors/contracts/warehouse.ts';
 import type { OnlineStore } from '../connectors/contracts/online-store.ts';
 import type { PubSub } from '../connectors/contracts/pub-sub.ts';
 import type { ModelRuntime } from '../connectors/contracts/model-runtime.ts';
+import type { LakeStore } from '../connectors/contracts/lake-store.ts';
+import { localLakeStoreFactory } from '../connectors/lake/index.ts';
 import { registerEmbeddedConnectors } from '../connectors/embedded/index.ts';
 import { onnxModelRuntimeFactory } from '../connectors/onnx/index.ts';
 import { registerServiceConnectors } from './service-connectors.ts';
@@ -19,12 +21,15 @@ export interface PlatformConnectors {
   readonly onlineStore: OnlineStore;
   readonly pubSub: PubSub;
   readonly modelRuntime: ModelRuntime;
+  /** Not in connectorList: started by the lake jobs that use it (so a process without them needs no S3). */
+  readonly lakeStore: LakeStore;
 }
 
 export function connectorRegistry(): ConnectorRegistry {
   const registry = new ConnectorRegistry();
   registerEmbeddedConnectors(registry);
   registry.register(onnxModelRuntimeFactory);
+  registry.register(localLakeStoreFactory);
   registerServiceConnectors(registry);
   return registry;
 }
@@ -40,6 +45,7 @@ export function buildConnectors(config: Readonly<PlatformConfig>, logger: Logger
     onlineStore: registry.create<OnlineStore>('onlineStore', c.onlineStore, ctx('onlineStore'), 'connectors.onlineStore'),
     pubSub: registry.create<PubSub>('pubSub', c.pubSub, ctx('pubSub'), 'connectors.pubSub'),
     modelRuntime: registry.create<ModelRuntime>('modelRuntime', c.modelRuntime, ctx('modelRuntime'), 'connectors.modelRuntime'),
+    lakeStore: registry.create<LakeStore>('lakeStore', c.lakeStore, ctx('lakeStore'), 'connectors.lakeStore'),
   };
 }
 

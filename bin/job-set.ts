@@ -1,6 +1,6 @@
 /**
  * Starts the background jobs a process runs, by name (config.jobs): simulator, cdc, landing,
- * features, aggregation, orchestrator; and the job-status reporter over them. Stops producers before consumers.
+ * features, aggregation, orchestrator, bronze; and the job-status reporter over them. Stops producers before consumers.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -10,6 +10,9 @@ import { startAggregationJob, AggregationConfigSchema } from '../jobs/aggregatio
 import { createSimulator } from '../jobs/simulator/index.ts';
 import { startCdcJob } from '../jobs/cdc/index.ts';
 import { startJobStatusReporter, type JobStatusSource } from '../jobs/support/job-status.ts';
+import { startBronzeJob } from '../jobs/lake/bronze-job.ts';
+import { LakeConfigSchema } from '../jobs/lake/config.ts';
+import { openLake } from '../jobs/lake/delta/index.ts';
 import type { ChangeSource } from '../connectors/contracts/change-source.ts';
 import { debeziumTopicSourceFactory } from '../connectors/debezium/index.ts';
 import { validateConfig } from '../schema/config-validation.ts';
@@ -98,6 +101,21 @@ async function startOne(name: JobName, config: Readonly<PlatformConfig>, c: Plat
       const h = await startOrchestratorJob(config, c, logger, metrics);
       const stats = h.pipeline.orchestrator.stats;
       return { producer: false, stop: () => h.stop(), sources: [running('orchestrator', () => ({ processed: stats.succeeded, deadLettered: stats.failed }))] };
+    }
+    case 'bronze': {
+      const lakeConfig = validateConfig(LakeConfigSchema, config.lake, 'lake');
+      await c.lakeStore.start();
+      const lake = openLake(c.lakeStore, { logger, ...(lakeConfig.scratchDir ? { scratchDir: lakeConfig.scratchDir } : {}) });
+      const job = await startBronzeJob({ ...deps, lake, ...lakeConfig.bronze });
+      return {
+        producer: false,
+        stop: async () => {
+          await job.stop();
+          await lake.close();
+          await c.lakeStore.close();
+        },
+        sources: [running(job.name, () => job.stats)],
+      };
     }
   }
 }

@@ -63,6 +63,12 @@ export const ERROR_CATALOGUE = {
   WAREHOUSE_QUERY_FAILED: { status: 500, expose: 'none', message: 'warehouse query failed: {reason}', description: 'The warehouse refused or failed a query.' },
   WAREHOUSE_ROW_REJECTED: { status: 422, expose: 'none', message: 'row rejected by {table}: {reason}', description: 'A row does not fit its warehouse table contract.' },
   SQL_PARAM_INVALID: { status: 500, expose: 'none', message: 'invalid SQL parameter {name}: {reason}', description: 'A query was built with a parameter of an unsupported type (a bug in our code).' },
+  // lake (issue 8)
+  LAKE_KEY_INVALID: { status: 500, expose: 'none', message: 'invalid lake key "{key}": {reason}', description: 'An object key breaks the LakeStore key rule (empty or dot segments, leading /, control characters): a bug in the caller.' },
+  LAKE_TABLE_NOT_FOUND: { status: 404, expose: 'message', message: 'lake table {table} does not exist', description: 'No Delta table of that name (or no such version of it) in the lake.' },
+  LAKE_TABLE_INVALID: { status: 500, expose: 'none', message: 'lake table {table} cannot be read: {reason}', description: 'A Delta log we cannot read: a gap, a line that is not JSON, a reader version above 1, a missing data file.' },
+  LAKE_WRITE_INVALID: { status: 500, expose: 'none', message: 'write to lake table {table} refused: {reason}', description: 'A write that does not fit the table: other columns, a nested type, rows outside the partitions being overwritten.' },
+  LAKE_COMMIT_CONFLICT: { status: 409, expose: 'none', message: 'commit to lake table {table} lost: {reason}', description: 'Too many concurrent commits took the next version, or a compaction found its files removed meanwhile; retry the task.' },
   // models
   MODEL_NOT_FOUND: { status: 404, expose: 'message', message: 'model {model} not found', description: 'The model or version asked for is not in the registry.' },
   MODEL_INPUT_INVALID: { status: 400, expose: 'message', message: 'invalid model input: {reason}', description: 'The features given to a prediction do not fit the model (missing, wrong shape, out of range).' },

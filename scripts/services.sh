@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Real backing services for the `services` profile, on loopback, data under $SERVICES_DIR:
-# Kafka 3.9 (KRaft, one broker+controller), ClickHouse (Debian 18.16), Redis 7, PostgreSQL 15.
+# Kafka 3.9 (KRaft, one broker+controller), ClickHouse (Debian 18.16), Redis 7, PostgreSQL 15,
+# an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto).
 #
 #   scripts/services.sh up     [service...]   install what is missing, start, wait until ready
 #   scripts/services.sh down   [service...]   stop what `up` started (by pid file, never by name)
 #   scripts/services.sh status [service...]   state, pid and ports; exit 3 unless all are ready
 #   scripts/services.sh env    [service...]   print the `export ...` line that `up` prints
 #
-# Services: kafka, clickhouse (ch), redis, postgres (pg). None named: all four.
+# Services: kafka, clickhouse (ch), redis, postgres (pg), s3. None named: all five.
 # Test-only instances: no passwords, trust auth, loopback only. Usage and numbers: docs/services.md.
 set -Eeuo pipefail
 
@@ -28,7 +29,9 @@ REDIS_PORT=${REDIS_PORT:-16379}
 PG_PORT=${PG_PORT:-15432}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 SERVICES_TIMEOUT=${SERVICES_TIMEOUT:-120}
-ALL_SERVICES=(kafka clickhouse redis postgres)
+ALL_SERVICES=(kafka clickhouse redis postgres s3)
+# shellcheck source=services/s3/s3.sh
+source "$HELPERS/s3/s3.sh"
 INSTALL_LOG=$SERVICES_DIR/install.log
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
@@ -47,6 +50,7 @@ canonical() {
     clickhouse | ch) echo clickhouse ;;
     redis) echo redis ;;
     postgres | postgresql | pg) echo postgres ;;
+    s3) echo s3 ;;
     *) return 1 ;;
   esac
 }
@@ -61,6 +65,7 @@ ports_of() {
     clickhouse) echo "$CLICKHOUSE_HTTP_PORT $CLICKHOUSE_TCP_PORT" ;;
     redis) echo "$REDIS_PORT" ;;
     postgres) echo "$PG_PORT" ;;
+    s3) s3_ports ;;
   esac
 }
 
@@ -71,6 +76,7 @@ marker_of() {
     clickhouse) echo clickhouse-server ;;
     redis) echo redis-server ;;
     postgres) echo "$PG_BIN/postgres" ;;
+    s3) s3_marker ;;
   esac
 }
 
@@ -80,6 +86,7 @@ env_of() {
     clickhouse) echo "CLICKHOUSE_URL=http://127.0.0.1:$CLICKHOUSE_HTTP_PORT" ;;
     redis) echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT" ;;
     postgres) echo "PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/gofuture" ;;
+    s3) s3_env ;;
   esac
 }
 
@@ -359,6 +366,7 @@ cmd_up() {
   t0=$(now_ms)
   ensure_packages "$@"
   [[ " $* " != *" kafka "* ]] || ensure_kafka_jars
+  [[ " $* " != *" s3 "* ]] || ensure_s3
   for svc; do
     mkdir -p "$(svc_dir "$svc")"
     if pid=$(running_pid "$svc"); then
@@ -440,7 +448,7 @@ main() {
   esac
   (($#)) || set -- "${ALL_SERVICES[@]}"
   for name; do
-    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres)"
+    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3)"
     [[ " ${services[*]} " == *" $svc "* ]] || services+=("$svc")
   done
   if [[ $cmd == up || $cmd == down ]]; then

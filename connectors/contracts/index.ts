@@ -8,4 +8,5 @@ export type * from './change-source.ts';
 export type * from './lake-store.ts';
 export { consumerLag } from './event-log.ts';
 export { subscribeIterator } from './pub-sub.ts';
+export { lakeKeyProblem, LAKE_STORE_FEATURES } from './lake-store.ts';
 export type * from './model-registry.ts';
