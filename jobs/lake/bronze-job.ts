@@ -157,8 +157,9 @@ export async function startBronzeJob(o: BronzeJobOptions): Promise<BronzeJob> {
       if (buffered >= 2 * maxRows) throw new Error(`bronze buffer full (${buffered} rows): the lake is not taking commits`);
     },
   });
+  // a running job holds its process until stop(): with the timer unref'd, a process whose consumer
+  // went idle could exit with rows still buffered (seen as lost rows after a restart)
   const timer = setInterval(() => void flush(), flushMs);
-  timer.unref();
   logger.info({ topics: topics.length, groupId, flushMs }, 'job started');
 
   let stopped: Promise<void> | null = null;
