@@ -58,7 +58,7 @@ void describe('recount: every figure the API serves equals a recount of the raw 
     await settled(url);
     log = await readRawLog(run.eventLogDir);
     r = recountAll(log, WINDOW_MINUTES, ALLOWED_LATENESS_MS);
-  }, { timeout: 420_000 });
+  }, { timeout: 900_000 });
 
   after(async () => {
     if (run && !run.final.exited()) await run.final.interrupt();

@@ -69,7 +69,10 @@ void describe('kafka event log specifics', () => {
     for (const t of topics) {
       assert.equal(meta.topics.find((m) => m.name === t.name)?.partitions.length, t.partitions, `${t.name} partitions`);
     }
-    assert.deepEqual(topics.map((t) => t.partitions), [12, 24, 6, 12, 6, 3]);
+    // seed 002's topics, plus the simulator's ground-truth fraud labels and the dead-letter topic
+    assert.deepEqual(Object.fromEntries(ALL_TOPICS.map((t, i) => [t.name, topics[i]?.partitions])), {
+      'booking-events': 12, 'driver-events': 24, 'payment-events': 6, 'pricing-events': 12, 'booking-saga': 6, 'fraud-labels': 6, 'dead-letter': 3,
+    });
     const driver = topics[ALL_TOPICS.indexOf(TOPICS.driver)]!;
     const booking = topics[ALL_TOPICS.indexOf(TOPICS.booking)]!;
     const configs = await admin.describeConfigs({

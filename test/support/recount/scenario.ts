@@ -133,7 +133,8 @@ export async function runScenario(dir: string): Promise<ScenarioResult> {
     const platformSub: Subscription<LiveWindow> = subscribe(p.url, `subscription { platformTotals(windowMinutes: 1) { ${WINDOW_SELECTION.replace('regionId ', '')} } }`, {}, (d) => ({ ...(d['platformTotals'] as ServedWindow), regionId: null, via: 'platformTotals' }));
     try {
       // bounded: without a final window the live-window test fails and says so
-      await eventually('final windows over the subscriptions', 120_000, () =>
+      // a region at night books every minute or two, and its partition holds the job watermark
+      await eventually('final windows over the subscriptions', 360_000, () =>
         platformSub.messages.some((m) => m.isFinal) && regionSub.messages.some((m) => m.isFinal) && regionSub.messages.some((m) => !m.isFinal) ? true : undefined, 500).catch(() => undefined);
     } finally {
       await regionSub.close();
