@@ -20,6 +20,7 @@ import { EVENT_TOPIC, eventKey, type DomainEvent } from '../../schema/events/dom
 import { ALL_TOPICS, TOPICS } from '../../schema/events/topics.ts';
 import { waitFor } from '../conformance/helpers.ts';
 import { booking, completed, created, DAY, driverRated, MIN, T0 } from './landing-event-factory.ts';
+import { mulberry32 as prng } from '../../jobs/simulator/prng.ts';
 
 const logger = pino({ level: 'silent' });
 let dir = '';
@@ -30,17 +31,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Two drivers, three riders, two regions, over nine days: every feature and window edge is exercised. */
 function eventSet(): DomainEvent[] {

@@ -20,6 +20,7 @@ import { landTripsBatch } from '../../jobs/landing/trips-landing.ts';
 import type { ParsedRecord } from '../../jobs/support/event-consumer.ts';
 import { EVENT_TOPIC, eventKey, type DomainEvent } from '../../schema/events/domain-events.ts';
 import { WAREHOUSE_TABLES } from '../../schema/tables/warehouse-tables.ts';
+import { mulberry32 as prng } from '../../jobs/simulator/prng.ts';
 import {
   accepted, booking, cancelled, completed, created, driverRated, driverStatus, MIN, paymentCompleted, paymentFailed,
   paymentInitiated, paymentRefunded, priced, started, T0,
@@ -35,18 +36,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** mulberry32: a small seeded PRNG so every run of the test sees the same orders. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bookings (completed and cancelled), their payments (completed, failed then completed, refunded), a velocity burst, drivers and ratings. */
 function eventSet(): DomainEvent[] {
