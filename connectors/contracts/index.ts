@@ -10,3 +10,4 @@ export { consumerLag } from './event-log.ts';
 export { subscribeIterator } from './pub-sub.ts';
 export { lakeKeyProblem, LAKE_STORE_FEATURES } from './lake-store.ts';
 export type * from './model-registry.ts';
+export type * from './model-version-registry.ts';

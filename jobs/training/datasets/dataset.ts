@@ -1,4 +1,10 @@
-/** A synthetic training set: raw feature rows in `featureNames` order and one target per row. */
+import type { ModelLineage } from '../../../connectors/contracts/model-version-registry.ts';
+
+/**
+ * A training set: raw feature rows in `featureNames` order and one target per row. Synthetic sets
+ * (datasets/*.ts) or sets built from the lake by point-in-time retrieval (then `lineage` says which
+ * Delta table versions and feature views they came from, and the rows are in label-time order).
+ */
 export interface Dataset {
   readonly featureNames: readonly string[];
   readonly x: readonly (readonly number[])[];
@@ -10,6 +16,8 @@ export interface Dataset {
    */
   readonly validationFrom: number;
   readonly testFrom: number;
+  /** Where the rows came from, for the registry (absent for synthetic sets). */
+  readonly lineage?: Omit<ModelLineage, 'codeVersion'>;
 }
 
 /** hour_sin / hour_cos of a (local) hour of day, 0..23. */
