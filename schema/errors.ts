@@ -74,6 +74,11 @@ export const ERROR_CATALOGUE = {
   MODEL_INPUT_INVALID: { status: 400, expose: 'message', message: 'invalid model input: {reason}', description: 'The features given to a prediction do not fit the model (missing, wrong shape, out of range).' },
   MODEL_RUN_FAILED: { status: 500, expose: 'none', message: 'model {model} failed to run: {reason}', description: 'The model runtime failed on valid input.' },
   MODEL_GATE_FAILED: { status: 500, expose: 'none', message: 'model {model} v{version} is {stage} but fails its gate: {failures}', description: 'A Production model card fails its deployment gate (schema/model-gates.ts); the registry refuses to load it. Retrain, or mark the card Staging.' },
+  // feature store (issue 9 §1: schema/features, jobs/features/offline, jobs/features/materialize*)
+  // 400, safe to show: a caller's feature reference names no view or feature
+  FEATURE_REF_INVALID: { status: 400, expose: 'message', message: 'invalid feature reference: {ref}', description: 'A feature reference is not `view:feature` (or `view:*`) of a defined feature view (schema/features); `gofuture features list` shows them.' },
+  // 400, safe to show: an entity row lacks a usable event_timestamp or join key
+  FEATURE_ENTITY_ROW_INVALID: { status: 400, expose: 'message', message: 'invalid entity row {row}: {column}', description: 'An entity row of a historical retrieval has no integer epoch-ms event_timestamp, or a join key that is neither a string nor a number.' },
   // pipeline (orchestrator, SQL models)
   PIPELINE_MODEL_INVALID: { status: 500, expose: 'none', message: '{file}: {reason}', description: 'A SQL model, its schema.yml or sources.yml, or a DAG definition is wrong (bad template call, unknown ref, cycle, invalid test spec). The message names the file; fix it in lake/models or jobs/orchestrator/dags.ts.' },
   PIPELINE_DAG_UNKNOWN: { status: 400, expose: 'message', message: 'unknown DAG "{dag}"', description: 'runPipeline or `gofuture pipeline` named a DAG that does not exist; `gofuture pipeline list` shows the DAGs.' },
