@@ -1,6 +1,6 @@
 /**
  * The platform's DAGs. `daily_etl` (seed 000's daily ETL): validate -> bronze compaction -> silver ->
- * gold -> tests -> publish marts -> features (a placeholder the ML issue fills in).
+ * gold -> tests -> publish marts -> features (materialize-incremental of the feature store, when configured).
  * `warehouse_marts` every 6 hours (seed 001's dbt marts -> warehouse): gold -> tests -> publish.
  * `retrain_models`: the slot for the retraining DAGs (seed 000: features -> train -> test -> deploy),
  * placeholders until the training issue fills them in. Add a DAG: a DagSpec here (or passed in
@@ -25,6 +25,8 @@ export interface PipelineDeps {
   readonly warehouse?: Warehouse;
   /** Bronze maintenance for a date (compaction / vacuum of the lake layer); absent: a declared no-op. */
   readonly compactBronze?: (logicalDate: string) => Promise<void>;
+  /** The feature store's materialisation for a date (jobs/features/materialize.ts); absent: a declared no-op. */
+  readonly materializeFeatures?: (logicalDate: string) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -88,6 +90,9 @@ export function platformDags(deps: PipelineDeps): DagSpec[] {
   const compaction = deps.compactBronze
     ? task('bronze_compaction', ['validate'], 'compact / vacuum bronze files', async (ctx) => (deps.compactBronze as (d: string) => Promise<void>)(ctx.logicalDate))
     : noopTask('bronze_compaction', ['validate'], 'placeholder: the lake layer has no compaction hook configured');
+  const features = deps.materializeFeatures
+    ? task('features', ['publish_marts'], 'feature store: materialize-incremental of the online feature views', async (ctx) => (deps.materializeFeatures as (d: string) => Promise<void>)(ctx.logicalDate))
+    : noopTask('features', ['publish_marts'], 'placeholder: no feature store configured (materializeFeatures)');
   return [
     {
       id: 'daily_etl',
@@ -103,7 +108,7 @@ export function platformDags(deps: PipelineDeps): DagSpec[] {
         task('gold', ['silver'], 'gold marts and their tests', buildTask(deps, ['gold'])),
         task('tests', ['gold'], 'the gold tests again on the committed snapshots: the gate before publishing', buildTask(deps, ['gold'], true), { retries: 0 }),
         task('publish_marts', ['tests'], 'gold marts to the warehouse by partition replace', (ctx) => publishMarts(deps, ctx)),
-        noopTask('features', ['publish_marts'], 'placeholder: offline features, filled in by the ML issue'),
+        features,
       ],
     },
     {

@@ -50,6 +50,7 @@ export interface PipelineParts {
   readonly eventLog?: EventLog;
   readonly pubsub?: PubSub;
   readonly compactBronze?: (logicalDate: string) => Promise<void>;
+  readonly materializeFeatures?: (logicalDate: string) => Promise<void>;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
@@ -71,7 +72,7 @@ export async function createPipeline(rawConfig: unknown, parts: PipelineParts, e
   const config = validateConfig(PipelineConfigSchema, rawConfig ?? {}, 'pipeline');
   const project = await loadProject(config.modelsDir);
   const alerts = createAlertSink({ ...(parts.eventLog ? { log: parts.eventLog } : {}), ...(parts.pubsub ? { pubsub: parts.pubsub } : {}), metrics: parts.metrics, logger: parts.logger });
-  const dags = [...platformDags({ project, backend: parts.backend, alerts, logger: parts.logger, ...(parts.warehouse ? { warehouse: parts.warehouse } : {}), ...(parts.compactBronze ? { compactBronze: parts.compactBronze } : {}) }), ...extraDags];
+  const dags = [...platformDags({ project, backend: parts.backend, alerts, logger: parts.logger, ...(parts.warehouse ? { warehouse: parts.warehouse } : {}), ...(parts.compactBronze ? { compactBronze: parts.compactBronze } : {}), ...(parts.materializeFeatures ? { materializeFeatures: parts.materializeFeatures } : {}) }), ...extraDags];
   const orchestrator = new Orchestrator({ queue: parts.queue, dags, alerts, logger: parts.logger });
   let scheduler: Scheduler | null = null;
   const published = GOLD_MARTS.map((m) => ({ from: m.model, to: `warehouse.${m.table.name}`, kind: 'published' as const }));
