@@ -59,6 +59,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'the orchestrator: DAGs, one run, a resumable backfill, run history',
     load: () => import('./commands/pipeline.ts'),
   },
+  features: {
+    usage: [
+      'features list',
+      `features historical <view:feature|view>... (--ids ID,ID --at ISO | --entity-rows FILE) [--full-names] ${COMMON}`,
+      `features materialize START END [--views a,b] ${COMMON}`,
+      `features materialize --incremental [END] [--views a,b] ${COMMON}`,
+    ],
+    summary: 'the feature store: feature views, point-in-time (historical) values, materialisation to the online store',
+    load: () => import('./commands/features.ts'),
+  },
   'train-models': {
     usage: ['train-models [DIR]'],
     summary: 'regenerate the ONNX models and their registry (default DIR: models)',

@@ -24,6 +24,9 @@ import { errorMessage } from '../schema/errors.ts';
 import type { PlatformConfig } from './config.ts';
 import { connectorRegistry, type PlatformConnectors } from './connectors.ts';
 import type { Connector } from '../connectors/contracts/connector.ts';
+import type { OnlineStore } from '../connectors/contracts/online-store.ts';
+import { materializeForDate } from '../jobs/features/materialize.ts';
+import { backendOfflineSource } from '../jobs/features/offline/index.ts';
 
 type Json = Record<string, unknown>;
 
@@ -110,13 +113,20 @@ export async function openModelBackend(config: Readonly<PlatformConfig>, logger:
   return { kind: 'duckdb', backend: new DuckDbModelBackend(conn), close: async () => conn.closeSync() };
 }
 
+function featureMaterializer(backend: ModelBackend & LakeCatalog, store: OnlineStore, stateDir: string, logger: Logger): (logicalDate: string) => Promise<void> {
+  return async (date) => {
+    const views = await materializeForDate({ source: backendOfflineSource(backend), store, stateDir, logger: logger.child({ job: 'features-materialize' }) }, date);
+    logger.info({ logicalDate: date, views: views.map((v) => ({ view: v.view, written: v.written, version: v.version })) }, 'features materialised');
+  };
+}
+
 export interface PipelineHandle {
   readonly pipeline: Pipeline;
   stop(): Promise<void>;
 }
 
 /** Opens queue + backend and builds the pipeline (no worker, no schedules yet). */
-export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<Pick<PlatformConnectors, 'warehouse' | 'eventLog' | 'pubSub'>>, logger: Logger, metrics: Registry): Promise<PipelineHandle> {
+export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<Pick<PlatformConnectors, 'warehouse' | 'eventLog' | 'pubSub' | 'onlineStore'>>, logger: Logger, metrics: Registry): Promise<PipelineHandle> {
   const queue = createTaskQueue(config, logger, metrics);
   await queue.start();
   let opened: OpenedBackend | null = null;
@@ -126,6 +136,8 @@ export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<
       queue, backend: opened.backend, logger: logger.child({ job: 'orchestrator' }), metrics,
       ...(c.warehouse ? { warehouse: c.warehouse } : {}), ...(c.eventLog ? { eventLog: c.eventLog } : {}), ...(c.pubSub ? { pubsub: c.pubSub } : {}),
       ...(opened.compactBronze ? { compactBronze: opened.compactBronze } : {}),
+      // daily_etl's features task: materialize-incremental into the online store (marks in <dataDir>/features)
+      ...(c.onlineStore ? { materializeFeatures: featureMaterializer(opened.backend, c.onlineStore, path.join(config.dataDir, 'features'), logger) } : {}),
     };
     const pipeline = await createPipeline(config.pipeline, parts);
     const backend = opened;
@@ -150,7 +162,7 @@ export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<
  */
 let shared: { handle: Promise<PipelineHandle>; refs: number } | null = null;
 
-export async function acquirePipeline(config: Readonly<PlatformConfig>, c: Partial<Pick<PlatformConnectors, 'warehouse' | 'eventLog' | 'pubSub'>>, logger: Logger, metrics: Registry): Promise<{ pipeline: Pipeline; release(): Promise<void> }> {
+export async function acquirePipeline(config: Readonly<PlatformConfig>, c: Partial<Pick<PlatformConnectors, 'warehouse' | 'eventLog' | 'pubSub' | 'onlineStore'>>, logger: Logger, metrics: Registry): Promise<{ pipeline: Pipeline; release(): Promise<void> }> {
   if (!shared) {
     const handle = openPipeline(config, c, logger, metrics);
     shared = { handle, refs: 0 };

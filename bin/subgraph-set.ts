@@ -26,8 +26,17 @@ export async function startSubgraph(name: SubgraphName, config: Readonly<Platfor
       return startTripsSubgraph({ ...common, warehouse: c.warehouse });
     case 'payments':
       return startPaymentsSubgraph({ ...common, warehouse: c.warehouse });
-    case 'features':
-      return startFeaturesSubgraph({ ...common, onlineStore: c.onlineStore });
+    case 'features': {
+      // historicalFeatures reads the lake, opened on the first look-up (bin/features-offline.ts)
+      const { lazyHistoricalApi, openFeatureOffline } = await import('./features-offline.ts');
+      const historical = lazyHistoricalApi(() => openFeatureOffline(config, logger, defaultRegistry));
+      const server = await startFeaturesSubgraph({ ...common, onlineStore: c.onlineStore, historical });
+      const close = async (): Promise<void> => {
+        await server.close();
+        await historical.close();
+      };
+      return { ...server, close, [Symbol.asyncDispose]: close };
+    }
     case 'models':
       return startModelsSubgraph({ ...common, modelRuntime: c.modelRuntime, registry: await loadModelRegistry(config.models.registry) });
     case 'metrics':

@@ -79,6 +79,8 @@ export const ERROR_CATALOGUE = {
   FEATURE_REF_INVALID: { status: 400, expose: 'message', message: 'invalid feature reference: {ref}', description: 'A feature reference is not `view:feature` (or `view:*`) of a defined feature view (schema/features); `gofuture features list` shows them.' },
   // 400, safe to show: an entity row lacks a usable event_timestamp or join key
   FEATURE_ENTITY_ROW_INVALID: { status: 400, expose: 'message', message: 'invalid entity row {row}: {column}', description: 'An entity row of a historical retrieval has no integer epoch-ms event_timestamp, or a join key that is neither a string nor a number.' },
+  // 503, code only: the deployment has no offline store (the lake) behind the features subgraph
+  FEATURE_STORE_UNAVAILABLE: { status: 503, expose: 'code', message: 'The offline feature store is not available here.', description: 'historicalFeatures was asked of a features subgraph started without the lake (connectors.lakeStore); configure it or ask another replica.' },
   // pipeline (orchestrator, SQL models)
   PIPELINE_MODEL_INVALID: { status: 500, expose: 'none', message: '{file}: {reason}', description: 'A SQL model, its schema.yml or sources.yml, or a DAG definition is wrong (bad template call, unknown ref, cycle, invalid test spec). The message names the file; fix it in lake/models or jobs/orchestrator/dags.ts.' },
   PIPELINE_DAG_UNKNOWN: { status: 400, expose: 'message', message: 'unknown DAG "{dag}"', description: 'runPipeline or `gofuture pipeline` named a DAG that does not exist; `gofuture pipeline list` shows the DAGs.' },

@@ -6,12 +6,15 @@ import DataLoader from 'dataloader';
 import type { FeatureRecord, OnlineStore } from '../../connectors/contracts/online-store.ts';
 import type { FeatureEntity } from '../../schema/features.ts';
 import type { RequestInfo } from '../common/index.ts';
+import type { HistoricalFeatureApi } from './historical.ts';
 
 export type FeatureLoaders = Readonly<Record<FeatureEntity, DataLoader<string, FeatureRecord | null>>>;
 
 export interface FeaturesContext extends RequestInfo {
   readonly onlineStore: OnlineStore;
   readonly loaders: FeatureLoaders;
+  /** Point-in-time look-ups in the offline store; absent when no lake is configured. */
+  readonly historical?: HistoricalFeatureApi;
 }
 
 function loader(store: OnlineStore, entity: FeatureEntity): DataLoader<string, FeatureRecord | null> {
@@ -22,6 +25,6 @@ export function createFeatureLoaders(store: OnlineStore): FeatureLoaders {
   return { driver: loader(store, 'driver'), rider: loader(store, 'rider'), region: loader(store, 'region') };
 }
 
-export function createFeaturesContext(store: OnlineStore): (req: RequestInfo) => FeaturesContext {
-  return (req) => ({ ...req, onlineStore: store, loaders: createFeatureLoaders(store) });
+export function createFeaturesContext(store: OnlineStore, historical?: HistoricalFeatureApi): (req: RequestInfo) => FeaturesContext {
+  return (req) => ({ ...req, onlineStore: store, loaders: createFeatureLoaders(store), ...(historical ? { historical } : {}) });
 }

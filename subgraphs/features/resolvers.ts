@@ -3,6 +3,7 @@ import type { FeatureRecord, FeatureValue } from '../../connectors/contracts/onl
 import { FEATURES, featuresOf, type FeatureDefinition, type FeatureEntity } from '../../schema/features.ts';
 import { badUserInput, DateTimeScalar, type SubgraphResolvers } from '../common/index.ts';
 import type { FeaturesContext } from './context.ts';
+import { historicalFeatures } from './historical.ts';
 
 /** Largest id list onlineFeatures accepts. */
 export const MAX_IDS = 1000;
@@ -79,6 +80,7 @@ export function featuresResolvers(): SubgraphResolvers<FeaturesContext> {
           return vector(entity, args.ids[i] ?? '', r);
         });
       },
+      historicalFeatures: (_: unknown, args: { readonly view: string; readonly ids: readonly string[]; readonly at: number }, ctx: FeaturesContext) => historicalFeatures(args, ctx),
     },
     Driver: {
       __resolveReference: ref,

@@ -55,6 +55,7 @@ const ACCESS: Readonly<Record<string, readonly Caller[]>> = {
   // features
   'Query.featureDefinitions': ['bi', 'service', 'admin'],
   'Query.onlineFeatures': ['bi', 'service', 'admin'],
+  'Query.historicalFeatures': ['bi', 'service', 'admin'],
   // models
   'Query.models': ['bi', 'service', 'admin'],
   'Query.model': ['bi', 'service', 'admin'],
