@@ -74,6 +74,8 @@ export const ERROR_CATALOGUE = {
   MODEL_INPUT_INVALID: { status: 400, expose: 'message', message: 'invalid model input: {reason}', description: 'The features given to a prediction do not fit the model (missing, wrong shape, out of range).' },
   MODEL_RUN_FAILED: { status: 500, expose: 'none', message: 'model {model} failed to run: {reason}', description: 'The model runtime failed on valid input.' },
   MODEL_GATE_FAILED: { status: 500, expose: 'none', message: 'model {model} v{version} is {stage} but fails its gate: {failures}', description: 'A Production model card fails its deployment gate (schema/model-gates.ts); the registry refuses to load it. Retrain, or mark the card Staging.' },
+  // training (jobs/training): 400, safe to show (the caller's own file or flag)
+  TRAINING_DATA_INVALID: { status: 400, expose: 'message', message: 'training data refused: {reason}', description: 'A training set given to `gofuture train` (e.g. a UCI credit CSV via --data) lacks a column, has a value that is not a number or a label other than 0/1; the message names the file, line and column.' },
   // pipeline (orchestrator, SQL models)
   PIPELINE_MODEL_INVALID: { status: 500, expose: 'none', message: '{file}: {reason}', description: 'A SQL model, its schema.yml or sources.yml, or a DAG definition is wrong (bad template call, unknown ref, cycle, invalid test spec). The message names the file; fix it in lake/models or jobs/orchestrator/dags.ts.' },
   PIPELINE_DAG_UNKNOWN: { status: 400, expose: 'message', message: 'unknown DAG "{dag}"', description: 'runPipeline or `gofuture pipeline` named a DAG that does not exist; `gofuture pipeline list` shows the DAGs.' },
