@@ -8,8 +8,14 @@
  * and artifacts. Deterministic: the same run gives the same bytes.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createOnnxModelRuntime } from '../../connectors/onnx/onnx-model-runtime.ts';
 import { createMemoryModelRegistry } from '../../connectors/embedded/memory-model-registry.ts';
 import { CANDIDATE_SPECS, candidateSpec, type CandidateSpec } from '../../jobs/training/candidate-specs.ts';
 import { bestOf, shuffledFolds, timeSeriesFolds } from '../../jobs/training/cross-validation.ts';
@@ -162,6 +168,22 @@ void describe('trainAndRegister', () => {
     assert.deepEqual(cv.results.map((r) => r.kind), ['linear', 'gradient_boosting']);
     await registry.setAlias('surge_multiplier', 'champion', '1');
     assert.equal((await registry.byAlias('surge_multiplier', 'champion'))?.stage, 'Production');
+    // the serving runtime loads the version as it is and answers what training predicted
+    assert.equal(run.chosen.kind, 'gradient_boosting');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'gofuture-train-serve-'));
+    const rt = createOnnxModelRuntime({}, { logger: pino({ level: 'silent' }), metrics: new Registry() });
+    try {
+      const file = path.join(dir, 'model.onnx');
+      await writeFile(file, run.onnx);
+      await rt.start();
+      await rt.load({ name: info.name, version: info.version, stage: 'Production', file: 'model.onnx', featureNames: info.featureNames, outputNames: info.outputNames, metrics: info.metrics, trainedAt: info.createdAt, description: info.description }, file);
+      const rows = run.samples.rows.slice(0, 64);
+      const served = await rt.run(info.name, info.version, rows);
+      served.forEach((o, i) => assert.ok(Math.abs((o.multiplier?.[0] ?? NaN) - (run.samples.predictions[i] ?? 0)) <= 1e-5, `row ${i}`));
+    } finally {
+      await rt.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   void it('is deterministic, and a lake set (with lineage) is cross-validated in time order and recorded in lineage', async () => {
