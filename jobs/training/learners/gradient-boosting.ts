@@ -21,7 +21,7 @@ export interface GradientBoostingParams {
   readonly seed: number;
 }
 
-export const GRADIENT_BOOSTING_DEFAULTS: GradientBoostingParams = { rounds: 120, learningRate: 0.1, maxDepth: 4, minSamplesLeaf: 20, lambda: 1, subsample: 0.8, maxBins: 256, seed: 11 };
+export const GRADIENT_BOOSTING_DEFAULTS: GradientBoostingParams = { rounds: 120, learningRate: 0.1, maxDepth: 4, minSamplesLeaf: 20, lambda: 1, subsample: 1, maxBins: 256, seed: 11 };
 
 export function fitGradientBoosting(x: readonly (readonly number[])[], y: readonly number[], objective: Objective, params: Partial<GradientBoostingParams> = {}, onRound?: (done: number, total: number) => void): TreeEnsemble {
   const p = { ...GRADIENT_BOOSTING_DEFAULTS, ...params };
@@ -56,17 +56,29 @@ export function fitGradientBoosting(x: readonly (readonly number[])[], y: readon
       for (let i = 0; i < n; i++) if (rng.next() < p.subsample) picked.push(i);
       rows = Uint32Array.from(picked);
     }
-    const tree = growTree(m, rows, { g, h, w }, { maxDepth: p.maxDepth, minSamplesLeaf: p.minSamplesLeaf, minChildWeight: 1e-3, lambda: p.lambda, maxFeatures: m.features, leafScale: p.learningRate }, rng);
-    // every training row (also those outside the subsample) moves by its leaf
-    const nodeBin = Int32Array.from(tree.feature, (f, k) => (f < 0 ? 0 : binIndex(m.cuts[f] as Float32Array, tree.threshold[k] as number)));
-    for (let i = 0; i < n; i++) {
-      let k = 0;
-      for (;;) {
-        const f = tree.feature[k] as number;
-        if (f < 0) break;
-        k = ((m.bins[f] as Uint8Array)[i] as number) <= (nodeBin[k] as number) ? (tree.left[k] as number) : (tree.right[k] as number);
+    // rows in the tree move by their leaf as the grower reports it; with a subsample the others
+    // are walked down the finished tree
+    const visit = (leafRows: Uint32Array, value: number): void => {
+      for (let j = 0; j < leafRows.length; j++) {
+        const r = leafRows[j] as number;
+        score[r] = Math.fround((score[r] as number) + value);
       }
-      score[i] = Math.fround((score[i] as number) + (tree.value[k] as number));
+    };
+    const tree = growTree(m, rows, { g, h, w }, { maxDepth: p.maxDepth, minSamplesLeaf: p.minSamplesLeaf, minChildWeight: 1e-3, lambda: p.lambda, maxFeatures: m.features, leafScale: p.learningRate }, rng, visit);
+    if (rows !== all) {
+      const inTree = new Uint8Array(n);
+      for (let j = 0; j < rows.length; j++) inTree[rows[j] as number] = 1;
+      const nodeBin = Int32Array.from(tree.feature, (f, k) => (f < 0 ? 0 : binIndex(m.cuts[f] as Float32Array, tree.threshold[k] as number)));
+      for (let i = 0; i < n; i++) {
+        if (inTree[i] === 1) continue;
+        let k = 0;
+        for (;;) {
+          const f = tree.feature[k] as number;
+          if (f < 0) break;
+          k = ((m.bins[f] as Uint8Array)[i] as number) <= (nodeBin[k] as number) ? (tree.left[k] as number) : (tree.right[k] as number);
+        }
+        score[i] = Math.fround((score[i] as number) + (tree.value[k] as number));
+      }
     }
     trees.push(tree);
     onRound?.(t + 1, p.rounds);

@@ -57,10 +57,11 @@ function sums(rows: Uint32Array, gs: GradientSet): { g: number; h: number; w: nu
   let g = 0;
   let h = 0;
   let w = 0;
-  for (const r of rows) {
-    g += gs.g[r] ?? 0;
-    h += gs.h[r] ?? 0;
-    w += gs.w[r] ?? 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as number;
+    g += gs.g[r] as number;
+    h += gs.h[r] as number;
+    w += gs.w[r] as number;
   }
   return { g, h, w };
 }
@@ -75,32 +76,48 @@ function candidateFeatures(count: number, maxFeatures: number, rng: Prng): numbe
   return all.slice(0, maxFeatures).sort((a, b) => a - b);
 }
 
-function bestSplit(m: BinnedMatrix, rows: Uint32Array, gs: GradientSet, total: { g: number; h: number; w: number }, o: TreeOptions, rng: Prng): Split | undefined {
+/** Sums of g, h and w per (feature, bin) of one node's rows: index f * 256 + bin. */
+interface Histogram {
+  readonly g: Float64Array;
+  readonly h: Float64Array;
+  readonly w: Float64Array;
+}
+
+function buildHistogram(m: BinnedMatrix, rows: Uint32Array, gs: GradientSet, features: readonly number[]): Histogram {
+  const hist = { g: new Float64Array(m.features * 256), h: new Float64Array(m.features * 256), w: new Float64Array(m.features * 256) };
+  for (const f of features) {
+    const bins = m.bins[f] as Uint8Array;
+    const off = f * 256;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as number;
+      const b = off + (bins[r] as number);
+      hist.g[b] = (hist.g[b] as number) + (gs.g[r] as number);
+      hist.h[b] = (hist.h[b] as number) + (gs.h[r] as number);
+      hist.w[b] = (hist.w[b] as number) + (gs.w[r] as number);
+    }
+  }
+  return hist;
+}
+
+/** The sibling's histogram: parent minus the child's (LightGBM's subtraction trick). */
+function subtract(parent: Histogram, child: Histogram): Histogram {
+  const minus = (a: Float64Array, b: Float64Array): Float64Array => a.map((v, i) => v - (b[i] as number));
+  return { g: minus(parent.g, child.g), h: minus(parent.h, child.h), w: minus(parent.w, child.w) };
+}
+
+function bestSplit(m: BinnedMatrix, hist: Histogram, features: readonly number[], total: { g: number; h: number; w: number }, o: TreeOptions): Split | undefined {
   const parent = (total.g * total.g) / (total.h + o.lambda);
   let best: Split | undefined;
-  const hg = new Float64Array(256);
-  const hh = new Float64Array(256);
-  const hw = new Float64Array(256);
-  for (const f of candidateFeatures(m.features, o.maxFeatures, rng)) {
+  for (const f of features) {
     const cuts = m.cuts[f] as Float32Array;
-    if (cuts.length === 0) continue;
-    const bins = m.bins[f] as Uint8Array;
-    hg.fill(0);
-    hh.fill(0);
-    hw.fill(0);
-    for (const r of rows) {
-      const b = bins[r] as number;
-      hg[b] = (hg[b] as number) + (gs.g[r] as number);
-      hh[b] = (hh[b] as number) + (gs.h[r] as number);
-      hw[b] = (hw[b] as number) + (gs.w[r] as number);
-    }
+    const off = f * 256;
     let gl = 0;
     let hl = 0;
     let wl = 0;
     for (let b = 0; b < cuts.length; b++) {
-      gl += hg[b] as number;
-      hl += hh[b] as number;
-      wl += hw[b] as number;
+      gl += hist.g[off + b] as number;
+      hl += hist.h[off + b] as number;
+      wl += hist.w[off + b] as number;
       const wr = total.w - wl;
       if (wl < o.minSamplesLeaf) continue;
       if (wr < o.minSamplesLeaf) break;
@@ -117,7 +134,7 @@ function bestSplit(m: BinnedMatrix, rows: Uint32Array, gs: GradientSet, total: {
 /** Told the rows of every leaf and its value (boosting updates its training predictions so). */
 export type LeafVisitor = (rows: Uint32Array, value: number) => void;
 
-function grow(m: BinnedMatrix, rows: Uint32Array, gs: GradientSet, depth: number, o: TreeOptions, rng: Prng, t: Builder, visit?: LeafVisitor): number {
+function grow(m: BinnedMatrix, rows: Uint32Array, gs: GradientSet, depth: number, o: TreeOptions, rng: Prng, t: Builder, visit?: LeafVisitor, given?: Histogram): number {
   const id = t.feature.length;
   const total = sums(rows, gs);
   t.feature.push(-1);
@@ -130,24 +147,38 @@ function grow(m: BinnedMatrix, rows: Uint32Array, gs: GradientSet, depth: number
     return id;
   };
   if (depth >= o.maxDepth || total.w < 2 * o.minSamplesLeaf) return leaf();
-  const split = bestSplit(m, rows, gs, total, o, rng);
+  // with every feature tried (boosting) a node's histogram comes from its parent: built for the
+  // smaller child, subtracted for the larger; a forest draws features per node and builds its own
+  const every = o.maxFeatures >= m.features;
+  const features = candidateFeatures(m.features, o.maxFeatures, rng);
+  const hist = given ?? buildHistogram(m, rows, gs, features);
+  const split = bestSplit(m, hist, features, total, o);
   if (!split) return leaf();
   const bins = m.bins[split.feature] as Uint8Array;
   let nl = 0;
-  for (const r of rows) if ((bins[r] as number) <= split.bin) nl++;
+  for (let i = 0; i < rows.length; i++) if ((bins[rows[i] as number] as number) <= split.bin) nl++;
   const lRows = new Uint32Array(nl);
   const rRows = new Uint32Array(rows.length - nl);
   let li = 0;
   let ri = 0;
-  for (const r of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as number;
     if ((bins[r] as number) <= split.bin) lRows[li++] = r;
     else rRows[ri++] = r;
   }
   t.feature[id] = split.feature;
   t.threshold[id] = (m.cuts[split.feature] as Float32Array)[split.bin] ?? 0;
   t.value[id] = 0;
-  t.left[id] = grow(m, lRows, gs, depth + 1, o, rng, t, visit);
-  t.right[id] = grow(m, rRows, gs, depth + 1, o, rng, t, visit);
+  let lHist: Histogram | undefined;
+  let rHist: Histogram | undefined;
+  if (every && depth + 1 < o.maxDepth) {
+    const leftSmaller = lRows.length <= rRows.length;
+    const small = buildHistogram(m, leftSmaller ? lRows : rRows, gs, features);
+    const large = subtract(hist, small);
+    [lHist, rHist] = leftSmaller ? [small, large] : [large, small];
+  }
+  t.left[id] = grow(m, lRows, gs, depth + 1, o, rng, t, visit, lHist);
+  t.right[id] = grow(m, rRows, gs, depth + 1, o, rng, t, visit, rHist);
   return id;
 }
 
