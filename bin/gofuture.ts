@@ -69,6 +69,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'the feature store: feature views, point-in-time (historical) values, materialisation to the online store',
     load: () => import('./commands/features.ts'),
   },
+  train: {
+    usage: [`train <surge_multiplier|fraud_score|demand_forecast|credit_default> [--candidates linear,random_forest,gradient_boosting] [--folds N] [--data FILE] [--features serving|full] [--alias NAME] [--out DIR] ${COMMON}`],
+    summary: 'cross-validate the candidates, pick the best, export ONNX and register a model version',
+    load: () => import('./commands/train.ts'),
+  },
   'train-models': {
     usage: ['train-models [DIR]'],
     summary: 'regenerate the ONNX models and their registry (default DIR: models)',

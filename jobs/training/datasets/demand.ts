@@ -1,7 +1,8 @@
 /**
  * Hourly demand per region: a simulated series (region level from schema/regions.ts, daily rush-hour
  * shape, weekends, weather spells, slow level drift, Poisson counts). Each row forecasts hour t from
- * hour t-1 and hour t-24; days split 60/20/20 into train, validation and the held-out test split, in time order (no peeking at the future).
+ * hour t-1 and hour t-24; days split 60/20/20 into train, validation and the held-out test split; rows are in time order
+ * (hour by hour, regions within an hour), so nothing peeks at the future.
  */
 import { REGIONS } from '../../../schema/regions.ts';
 import type { Prng } from '../prng.ts';
@@ -40,9 +41,11 @@ export function demandDataset(rng: Prng, days: number): Dataset {
   // rows by split (0 train, 1 validation, 2 test): whole days, in time order
   const xs: number[][][] = [[], [], []];
   const ys: number[][] = [[], [], []];
-  for (const region of REGIONS) {
-    const series = simulateRegion(rng, region.demandWeight, days);
-    for (let t = 24; t < series.length; t++) {
+  // every region's series first (the same draws as region by region), then rows hour by hour
+  // across regions, so each split is in time order (time-series cross-validation relies on it)
+  const all = REGIONS.map((region) => simulateRegion(rng, region.demandWeight, days));
+  for (let t = 24; t < days * 24; t++) {
+    for (const series of all) {
       const now = series[t] as HourPoint;
       const day = Math.floor(t / 24);
       const { hourSin, hourCos } = hourCycle(t % 24);

@@ -1,0 +1,135 @@
+/**
+ * `gofuture train <model> [--candidates linear,random_forest,gradient_boosting] [--folds N]
+ * [--data FILE] [--features serving|full] [--alias NAME] [--out DIR]`: cross-validates the
+ * candidates, picks the best, exports ONNX and registers a version through the configured
+ * ModelVersionRegistry (train-registry.ts). A progress bar on a TTY, plain lines otherwise.
+ * `--data` is a real UCI credit CSV for credit_default (validated; TRAINING_DATA_INVALID on bad input).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { PlatformError } from '../../schema/errors.ts';
+import { CANDIDATE_SPECS, candidateSpec } from '../../jobs/training/candidate-specs.ts';
+import { parseCandidateKind, type CandidateKind } from '../../jobs/training/candidates.ts';
+import { loadUciCreditCsv } from '../../jobs/training/datasets/credit-csv.ts';
+import { uciCreditDataset, type CreditFeatureSet } from '../../jobs/training/datasets/credit-uci.ts';
+import type { Dataset } from '../../jobs/training/datasets/dataset.ts';
+import { trainAndRegister, type TrainProgress } from '../../jobs/training/train-candidates.ts';
+import { loadConfig } from '../config.ts';
+import { openModelVersionRegistry } from './train-registry.ts';
+
+const options = {
+  profile: { type: 'string' }, config: { type: 'string' }, 'data-dir': { type: 'string' },
+  candidates: { type: 'string' }, folds: { type: 'string' }, data: { type: 'string' }, features: { type: 'string' },
+  alias: { type: 'string' }, out: { type: 'string' },
+} as const;
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+function codeVersion(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function parseCandidates(v: string | undefined): CandidateKind[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').filter((s) => s.trim() !== '').map((s) => {
+    const k = parseCandidateKind(s);
+    if (!k) throw new Error(`--candidates: unknown candidate "${s}" (linear, random_forest, gradient_boosting)`);
+    return k;
+  });
+}
+
+function parseFolds(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 2 || n > 20) throw new Error(`--folds must be an integer in [2, 20], got "${v}"`);
+  return n;
+}
+
+async function givenData(model: string, file: string | undefined, features: string | undefined): Promise<Dataset | undefined> {
+  if (features !== undefined && features !== 'serving' && features !== 'full') throw new Error(`--features must be serving or full, got "${features}"`);
+  if (file === undefined) return undefined;
+  if (model !== 'credit_default') throw new PlatformError('TRAINING_DATA_INVALID', `--data is a UCI credit CSV; ${model} trains on its own set`, { reason: `--data is only for credit_default`, model });
+  return uciCreditDataset(await loadUciCreditCsv(file), (features ?? 'serving') as CreditFeatureSet);
+}
+
+function reporter(model: string): { onProgress: (p: TrainProgress) => void; stop: () => void } {
+  if (process.stdout.isTTY === true) {
+    const bar = new cliProgress.SingleBar({ format: `${model} [{bar}] {value}/{total} {phase} {candidate}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+    let started = false;
+    return {
+      onProgress: (p) => {
+        const payload = { phase: p.phase, candidate: `${p.candidate ?? ''}${p.fold ? ` fold ${p.fold}` : ''}` };
+        if (!started) {
+          bar.start(p.total, 0, payload);
+          started = true;
+        }
+        bar.update(p.step, payload);
+      },
+      stop: () => {
+        if (started) bar.stop();
+      },
+    };
+  }
+  return {
+    onProgress: (p) => out(`${model} ${p.step}/${p.total} ${p.phase}${p.candidate ? ` ${p.candidate}` : ''}${p.fold ? ` fold ${p.fold}` : ''}`),
+    stop: () => undefined,
+  };
+}
+
+const fmt = (m: Readonly<Record<string, number>>): string => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(' ');
+
+export async function run(argv: readonly string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  const model = positionals[0];
+  const names = CANDIDATE_SPECS.map((s) => s.name).join(', ');
+  if (model === undefined || positionals.length > 1) throw new Error(`usage: gofuture train <model> [--candidates ...] [--folds N] [--data FILE] [--out DIR] (models: ${names})`);
+  const spec = candidateSpec(model);
+  if (!spec) throw new PlatformError('MODEL_NOT_FOUND', `no model ${model} to train (models: ${names})`, { model });
+  const candidates = parseCandidates(values.candidates);
+  const folds = parseFolds(values.folds);
+  const data = await givenData(model, values.data, values.features);
+  const config = loadConfig({
+    ...(values.profile ? { profile: values.profile } : {}),
+    ...(values.config ? { file: values.config } : {}),
+    overrides: values['data-dir'] ? { dataDir: values['data-dir'] } : {},
+  });
+  const registry = openModelVersionRegistry(config);
+  await registry.start();
+  const progress = reporter(model);
+  try {
+    const { run: r, info } = await trainAndRegister(registry, spec, {
+      ...(candidates ? { candidates } : {}),
+      ...(folds ? { folds } : {}),
+      ...(data ? { data, dataSource: `csv:${values.data}` } : {}),
+      ...(values.alias ? { alias: values.alias } : {}),
+      codeVersion: codeVersion(),
+      onProgress: progress.onProgress,
+    });
+    progress.stop();
+    for (const c of r.cv) out(`cv ${c.kind}: ${c.metric} ${c.mean.toFixed(4)} ± ${c.std.toFixed(4)} (${r.cvStrategy}, folds ${c.scores.map((s) => s.toFixed(4)).join(' ')})`);
+    out(`chosen: ${r.chosen.flavor}`);
+    out(`test: ${fmt(r.metrics)}`);
+    out(`baselines: ${fmt(r.baselines)}`);
+    out(r.baselineFailures.length === 0 ? 'beats every baseline' : `does not beat: ${r.baselineFailures.join('; ')}`);
+    out(r.gate.passed ? 'gate: passed' : `gate: failed: ${r.gate.failures.join('; ')}`);
+    out(`registered ${info.name} version ${info.version} (${registry.kind} registry)${info.aliases.length ? ` aliases ${info.aliases.join(',')}` : ''}`);
+    if (values.out) {
+      const dir = join(values.out, info.name, info.version);
+      await mkdir(dir, { recursive: true });
+      for (const [path, bytes] of Object.entries(r.version.artifacts)) await writeFile(join(dir, path), bytes);
+      const { artifacts: _artifacts, ...described } = r.version;
+      await writeFile(join(dir, 'version.json'), `${JSON.stringify({ ...described, version: info.version, createdAt: info.createdAt }, null, 2)}\n`);
+      out(`wrote ${dir}`);
+    }
+  } finally {
+    progress.stop();
+    await registry.close();
+  }
+}
