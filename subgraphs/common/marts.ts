@@ -1,13 +1,13 @@
 /**
  * Reading the published gold marts (`mart_*`, schema/lake/gold-marts.ts) for the BI fields of the
  * trips and payments subgraphs: a date range on `metric_date` (YYYY-MM-DD, both ends inclusive),
- * equality filters, and keyset pages in the mart's own order (its contract's `orderBy`, which
- * starts with metric_date), through Warehouse.query in the portable SQL of
+ * equality filters, and keyset pages in the mart's grain order (GoldMart.grain, which starts
+ * with metric_date), through Warehouse.query in the portable SQL of
  * connectors/contracts/warehouse.ts: `{name}` parameters only, no tuple comparison (ClickHouse
  * 18.16), the cursor condition spelled out as an OR of prefixes.
  */
 import type { Row, SqlValue, Warehouse } from '../../connectors/contracts/warehouse.ts';
-import { GOLD_MARTS } from '../../schema/lake/gold-marts.ts';
+import { GOLD_MARTS, type GoldMart } from '../../schema/lake/gold-marts.ts';
 import type { TableContract } from '../../schema/tables/warehouse-tables.ts';
 import { decodeCursor, encodeCursor, type CursorKind, type CursorPart } from './cursor.ts';
 import { badUserInput } from './errors.ts';
@@ -22,11 +22,11 @@ export const MART_PAGE = { defaultSize: 100, max: 1000 } as const;
 /** Longest date range of a mart field, in days (both ends included). */
 export const MART_MAX_DAYS = 366;
 
-/** The contract of the warehouse table fed by gold model `model` (e.g. 'gold.revenue_daily'). */
-export function martTable(model: string): TableContract {
+/** The mart (warehouse table and grain) fed by gold model `model` (e.g. 'gold.revenue_daily'). */
+export function martTable(model: string): GoldMart {
   const m = GOLD_MARTS.find((g) => g.model === model);
   if (!m) throw new Error(`no mart is published from ${model}`);
-  return m.table;
+  return m;
 }
 
 function parseDate(value: string, argName: string): number {
@@ -65,7 +65,7 @@ export interface MartPageArgs {
 }
 
 export interface MartQuery {
-  readonly table: TableContract;
+  readonly mart: GoldMart;
   readonly range: DateRange;
   /** column = value conditions; a null or undefined value adds none. Column names are the caller's constants. */
   readonly equals?: Readonly<Record<string, string | null | undefined>>;
@@ -82,8 +82,7 @@ const kindOf = (t: TableContract, col: string): CursorKind => {
 };
 
 /** `(k1 > a1) OR (k1 = a1 AND k2 > a2) OR ...`: rows strictly after the cursor in key order (a nullable key compares as ''). */
-function afterCondition(t: TableContract, values: readonly CursorPart[]): { sql: string; params: Record<string, SqlValue> } {
-  const keys = t.orderBy;
+function afterCondition(t: TableContract, keys: readonly string[], values: readonly CursorPart[]): { sql: string; params: Record<string, SqlValue> } {
   const params: Record<string, SqlValue> = {};
   const ors: string[] = [];
   keys.forEach((k, i) => {
@@ -94,24 +93,22 @@ function afterCondition(t: TableContract, values: readonly CursorPart[]): { sql:
   return { sql: ors.map((o) => `(${o})`).join(' OR '), params };
 }
 
-/** Nullable string keys (region_id, method of the window mart) order and compare as '' for NULL on both engines. */
-const NULLABLE_KEYS = new Set<string>();
-for (const m of GOLD_MARTS) for (const c of m.table.columns) if (c.nullable && m.table.orderBy.includes(c.name)) NULLABLE_KEYS.add(`${m.table.name}.${c.name}`);
+/** A nullable (string) grain column (method, region_id of the window mart) orders and compares as '' for NULL on both engines. */
 function keyExpr(t: TableContract, col: string): string {
-  return NULLABLE_KEYS.has(`${t.name}.${col}`) ? `coalesce(${col}, '')` : col;
+  return t.columns.find((c) => c.name === col)?.nullable ? `coalesce(${col}, '')` : col;
 }
 
 /** One page of mart rows (limit + 1 fetched to know whether another follows), in the table's key order. */
 export async function martPage<T>(wh: Warehouse, q: MartQuery, args: MartPageArgs, toNode: (r: Row) => T): Promise<MartPage<T>> {
-  const t = q.table;
+  const t = q.mart.table;
   const limit = pageSize(args.first, MART_PAGE);
-  const keys = t.orderBy;
+  const keys = q.mart.grain;
   const kinds = keys.map((k) => kindOf(t, k));
   const conds = new SqlConditions().add('metric_date >= {fromDate} AND metric_date <= {toDate}', { fromDate: q.range.from, toDate: q.range.to });
   for (const [col, value] of Object.entries(q.equals ?? {})) conds.addIf(value, `${col} = {eq_${col}}`, `eq_${col}`);
   const order = keys.map((k) => keyExpr(t, k)).join(', ');
   if (args.after != null) {
-    const a = afterCondition(t, decodeCursor(args.after, kinds));
+    const a = afterCondition(t, keys, decodeCursor(args.after, kinds));
     conds.add(a.sql, a.params);
   }
   const columns = t.columns.map((c) => c.name).join(', ');

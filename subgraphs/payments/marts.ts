@@ -22,7 +22,7 @@ const methodArg = (m: PaymentMethod | null | undefined): string | null => (m == 
 
 export const paymentsMartFields = {
   goldRevenueByMethodDay: (_: unknown, args: MartArgs & { readonly method?: PaymentMethod | null }, ctx: PaymentsContext): Promise<MartPage<unknown>> =>
-    martPage(ctx.warehouse, { table: martTable('gold.revenue_by_payment_method'), range: range(args, ctx), equals: { method: methodArg(args.method) } }, args, (r: Row) => ({
+    martPage(ctx.warehouse, { mart: martTable('gold.revenue_by_payment_method'), range: range(args, ctx), equals: { method: methodArg(args.method) } }, args, (r: Row) => ({
       date: str(r['metric_date']),
       method: method(r['method']),
       payments: num(r['payments']),
@@ -31,7 +31,7 @@ export const paymentsMartFields = {
       refunded: num(r['refunded']),
     })),
   goldFraudByRegionDay: (_: unknown, args: MartArgs & { readonly regionId?: string | null }, ctx: PaymentsContext): Promise<MartPage<unknown>> =>
-    martPage(ctx.warehouse, { table: martTable('gold.fraud_rate_region_daily'), range: range(args, ctx), equals: { region_id: args.regionId } }, args, (r: Row) => ({
+    martPage(ctx.warehouse, { mart: martTable('gold.fraud_rate_region_daily'), range: range(args, ctx), equals: { region_id: args.regionId } }, args, (r: Row) => ({
       date: str(r['metric_date']),
       region: { id: str(r['region_id']) },
       regionName: strOrNull(r['region_name']),
@@ -41,7 +41,7 @@ export const paymentsMartFields = {
       highValuePayments: num(r['high_value_payments']),
     })),
   goldPaymentWindows: (_: unknown, args: MartArgs & { readonly regionId?: string | null; readonly method?: PaymentMethod | null }, ctx: PaymentsContext): Promise<MartPage<unknown>> =>
-    martPage(ctx.warehouse, { table: martTable('gold.payment_windows_10m'), range: range(args, ctx), equals: { region_id: args.regionId, method: methodArg(args.method) } }, args, (r: Row) => {
+    martPage(ctx.warehouse, { mart: martTable('gold.payment_windows_10m'), range: range(args, ctx), equals: { region_id: args.regionId, method: methodArg(args.method) } }, args, (r: Row) => {
       const start = num(r['window_start']);
       const region = strOrNull(r['region_id']);
       return {
@@ -58,7 +58,7 @@ export const paymentsMartFields = {
       };
     }),
   goldPlatformHours: (_: unknown, args: MartArgs, ctx: PaymentsContext): Promise<MartPage<unknown>> =>
-    martPage(ctx.warehouse, { table: martTable('gold.platform_hourly'), range: range(args, ctx) }, args, (r: Row) => ({
+    martPage(ctx.warehouse, { mart: martTable('gold.platform_hourly'), range: range(args, ctx) }, args, (r: Row) => ({
       date: str(r['metric_date']),
       hour: num(r['hour']),
       payments: num(r['payments']),

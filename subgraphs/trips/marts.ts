@@ -29,12 +29,12 @@ const range = (args: MartArgs, ctx: TripsContext) => dateRange(args.from, args.t
 
 export const tripsMartFields = {
   goldTripsByRegionHour: (_: unknown, args: MartArgs & { readonly regionId?: string | null }, ctx: TripsContext): Promise<MartPage<unknown>> =>
-    martPage(ctx.warehouse, { table: martTable('gold.trips_region_hourly'), range: range(args, ctx), equals: { region_id: args.regionId } }, args,
+    martPage(ctx.warehouse, { mart: martTable('gold.trips_region_hourly'), range: range(args, ctx), equals: { region_id: args.regionId } }, args,
       (r) => ({ ...tripsFigures(r), hour: num(r['hour']) })),
   goldRevenueByRegionDay: (_: unknown, args: MartArgs & { readonly regionId?: string | null }, ctx: TripsContext): Promise<MartPage<unknown>> =>
-    martPage(ctx.warehouse, { table: martTable('gold.revenue_daily'), range: range(args, ctx), equals: { region_id: args.regionId } }, args, tripsFigures),
+    martPage(ctx.warehouse, { mart: martTable('gold.revenue_daily'), range: range(args, ctx), equals: { region_id: args.regionId } }, args, tripsFigures),
   goldDriverDays: (_: unknown, args: MartArgs & { readonly driverId?: string | null }, ctx: TripsContext): Promise<MartPage<unknown>> =>
-    martPage(ctx.warehouse, { table: martTable('gold.driver_daily_stats'), range: range(args, ctx), equals: { driver_id: args.driverId } }, args, (r) => ({
+    martPage(ctx.warehouse, { mart: martTable('gold.driver_daily_stats'), range: range(args, ctx), equals: { driver_id: args.driverId } }, args, (r) => ({
       date: str(r['metric_date']),
       driver: { id: str(r['driver_id']) },
       tripsCompleted: num(r['trips_completed']),
