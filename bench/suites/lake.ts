@@ -111,7 +111,7 @@ async function gold(ctx: SuiteContext, dir: string, events: number, rows: Result
     const label = `${events >= 1e6 ? `${events / 1e6}M` : `${events / 1e3}k`} events`;
     rows.push(row(`gold day, ${label}: our runner (7 models + tests, Delta commits)`, events, ours, `rows per model = plain DuckDB's`));
     rows.push(row(`gold day, ${label}: same SQL, plain DuckDB on Parquet`, events, duck, 'results materialised in memory'));
-    if (pandasRun) rows.push(row(`gold day, ${label}: pandas ${'/'} pyarrow on Parquet`, events, pandas, pMismatch ? `differs from DuckDB: ${pMismatch}` : `rows and check sums per model = DuckDB's; process ${sig(pandasRun.processSeconds)} s with start-up`));
+    if (pandasRun) rows.push(row(`gold day, ${label}: pandas ${'/'} pyarrow on Parquet`, events, pandas, pMismatch ? `differs from DuckDB: ${pMismatch}` : `rows and check sums per model = DuckDB's; last run ${sig(pandasRun.processSeconds)} s as a process, start-up included`));
     ratios.push({ name: `gold day ${label}: our runner / plain DuckDB (time)`, value: sig(ratio(median(ours), median(duck))), meaning: 'what the model runner, the data tests and the Delta commits add to the bare SQL (1.0 = nothing)' });
     if (pandasRun) ratios.push({ name: `gold day ${label}: pandas / DuckDB, same gold logic (time)`, value: sig(ratio(median(pandas), median(duck))), meaning: 'how many times longer pandas/pyarrow takes than DuckDB for the same seven models on the same Parquet (>1: DuckDB faster)' });
     if (pandasRun) ratios.push({ name: `gold day ${label}: pandas / our runner (time)`, value: sig(ratio(median(pandas), median(ours))), meaning: 'pandas against the whole of our gold task (>1: ours faster even with tests and commits)' });
