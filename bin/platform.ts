@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { register as defaultRegistry, type Registry } from 'prom-client';
 import { ALL_TOPICS } from '../schema/events/topics.ts';
 import { WAREHOUSE_TABLES } from '../schema/tables/warehouse-tables.ts';
+import { MART_TABLES } from '../schema/lake/gold-marts.ts';
 import { errorMessage } from '../schema/errors.ts';
 import { composeFromSubgraphs } from '../gateway/compose.ts';
 import type { RunningGateway } from '../gateway/server.ts';
@@ -47,7 +48,8 @@ async function startConnectors(config: Readonly<PlatformConfig>, logger: Logger,
     undo.push(() => c.close());
   }
   await connectors.eventLog.ensureTopics(ALL_TOPICS);
-  await connectors.warehouse.ensureTables(WAREHOUSE_TABLES);
+  // the mart tables too, so the gold* BI fields answer (empty) before the first publish_marts
+  await connectors.warehouse.ensureTables([...WAREHOUSE_TABLES, ...MART_TABLES]);
   return connectors;
 }
 

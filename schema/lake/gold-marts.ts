@@ -11,13 +11,22 @@ const date = c('metric_date', 'date');
 export interface GoldMart {
   /** The gold model (lake table). */
   readonly model: string;
+  /**
+   * The columns that identify a row (metric_date first): the order BI pages are read in. The table's
+   * orderBy is its non-nullable part, since ClickHouse 18.16 refuses a Nullable sorting-key column.
+   */
+  readonly grain: readonly string[];
   readonly table: TableContract;
 }
 
-const mart = (model: string, columns: ColumnSpec[], orderBy: string[]): GoldMart => ({
-  model,
-  table: { name: `mart_${model.replace(/^gold\./, '')}`, columns: [date, ...columns], orderBy: ['metric_date', ...orderBy], partitionBy: 'metric_date' },
-});
+const mart = (model: string, columns: ColumnSpec[], grain: string[]): GoldMart => {
+  const nullable = new Set(columns.filter((x) => x.nullable).map((x) => x.name));
+  return {
+    model,
+    grain: ['metric_date', ...grain],
+    table: { name: `mart_${model.replace(/^gold\./, '')}`, columns: [date, ...columns], orderBy: ['metric_date', ...grain.filter((k) => !nullable.has(k))], partitionBy: 'metric_date' },
+  };
+};
 
 export const GOLD_MARTS: readonly GoldMart[] = [
   mart('gold.trips_region_hourly', [c('region_id', 'string'), c('region_name', 'string', true), c('hour', 'int64'), c('trips', 'int64'), c('completed_trips', 'int64'), c('cancelled_trips', 'int64'), c('revenue', 'float64'), c('avg_fare', 'float64', true)], ['region_id', 'hour']),

@@ -9,3 +9,4 @@ export { SqlConditions, enumToDb, dbToEnum, num, numOrNull, str, strOrNull } fro
 export { DateTimeScalar, dateToEpochMs } from './scalars.ts';
 export { badUserInput, createErrorFormatter, type ErrorFormatter } from './errors.ts';
 export { createSignatureCheck, HMAC_EXTENSION, type SubgraphSignatureOptions } from './signature.ts';
+export { MART_MAX_DAYS, MART_PAGE, dateRange, martPage, martTable, type DateRange, type MartPage, type MartPageArgs, type MartQuery } from './marts.ts';

@@ -1,6 +1,7 @@
 /** Resolvers of the payments subgraph (schema/subgraphs/payments.graphql). */
 import { DateTimeScalar, keysetPage, optionalRange, timeRange, toConnection, type SubgraphResolvers } from '../common/index.ts';
 import type { PaymentsContext } from './context.ts';
+import { paymentsMartFields } from './marts.ts';
 import { paymentCount, paymentPage, revenueDays, riskLevelCounts, type PaymentFilterArgs } from './queries.ts';
 import { RISK_LEVELS, type PaymentNode } from './rows.ts';
 
@@ -18,6 +19,7 @@ export function paymentsResolvers(): SubgraphResolvers<PaymentsContext> {
   return {
     DateTime: DateTimeScalar,
     Query: {
+      ...paymentsMartFields,
       payments: async (_: unknown, args: { readonly filter?: PaymentFilterArgs | null; readonly first?: number | null; readonly after?: string | null }, ctx: PaymentsContext) => {
         const filter = args.filter ?? {};
         optionalRange(filter.from, filter.to);

@@ -6,6 +6,7 @@ import {
 } from '../common/index.ts';
 import type { TripsContext } from './context.ts';
 import { driverList, topDriversByRating, topDriversByTrips, tripBuckets, tripCount, tripPage, type TripFilterArgs } from './queries.ts';
+import { tripsMartFields } from './marts.ts';
 import { regionNode, type TripNode } from './rows.ts';
 
 const HOUR = 3_600_000;
@@ -42,6 +43,7 @@ export function tripsResolvers(): SubgraphResolvers<TripsContext> {
   return {
     DateTime: DateTimeScalar,
     Query: {
+      ...tripsMartFields,
       trips: (_: unknown, args: PageArgs & { readonly filter?: TripFilterArgs | null }, ctx: TripsContext) => {
         const filter = args.filter ?? {};
         optionalRange(filter.from, filter.to);

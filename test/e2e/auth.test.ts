@@ -47,11 +47,18 @@ const ACCESS: Readonly<Record<string, readonly Caller[]>> = {
   'Query.region': ['bi', 'dashboard', 'service', 'admin'],
   'Query.tripStats': ['bi', 'admin'],
   'Query.driverStats': ['bi', 'admin'],
+  'Query.goldTripsByRegionHour': ['bi', 'admin'],
+  'Query.goldRevenueByRegionDay': ['bi', 'admin'],
+  'Query.goldDriverDays': ['bi', 'admin'],
   // payments
   'Query.payments': ['bi', 'admin'],
   'Query.payment': ['bi', 'admin'],
   'Query.revenuePerDay': ['bi', 'admin'],
   'Query.fraudSummary': ['bi', 'admin'],
+  'Query.goldRevenueByMethodDay': ['bi', 'admin'],
+  'Query.goldFraudByRegionDay': ['bi', 'admin'],
+  'Query.goldPaymentWindows': ['bi', 'admin'],
+  'Query.goldPlatformHours': ['bi', 'admin'],
   // features
   'Query.featureDefinitions': ['bi', 'service', 'admin'],
   'Query.onlineFeatures': ['bi', 'service', 'admin'],
