@@ -12,6 +12,9 @@ import { composeFromSubgraphs } from '../gateway/compose.ts';
 import type { RunningGateway } from '../gateway/server.ts';
 import type { GatewayData } from '../gateway/thread-protocol.ts';
 import { startGatewayThread } from '../gateway/thread.ts';
+import { ALERTS_WEBHOOK_PATH, createAlertsWebhook } from '../gateway/alerts-webhook.ts';
+import { registerSubgraphProbe } from '../gateway/subgraph-probe.ts';
+import { createAlertSink } from '../jobs/orchestrator/alerts.ts';
 import type { SubgraphServer } from '../subgraphs/common/index.ts';
 import { SUBGRAPH_NAMES, subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import { buildConnectors, connectorList, type PlatformConnectors } from './connectors.ts';
@@ -61,6 +64,7 @@ async function startPlatformGateway(
   subgraphUrls: Readonly<Record<SubgraphName, string>>,
   logger: Logger,
   metrics: Registry,
+  connectors: PlatformConnectors,
 ): Promise<RunningGateway> {
   const data: GatewayData = {
     supergraph: { kind: 'subgraphs', subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: subgraphUrls[name] })) },
@@ -74,10 +78,29 @@ async function startPlatformGateway(
   };
   const where = { port: config.gateway.port, host: config.host, logger: logger.child({ component: 'gateway' }) };
   if (config.gateway.isolation === 'thread') {
-    return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics, resourceLimits: { maxOldGenerationSizeMb: config.gateway.maxHeapMb } });
+    const routes = alertsWebhookRoutes(config, connectors, logger, metrics);
+    return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics, resourceLimits: { maxOldGenerationSizeMb: config.gateway.maxHeapMb }, ...(routes ? { routes } : {}) });
   }
+  if (config.gateway.alertsWebhook.token) logger.warn('gateway.alertsWebhook needs gateway.isolation "thread" (the front door); not served');
   const { startGateway } = await import('../gateway/server.ts');
   return startGateway({ ...data, ...where, registry: metrics });
+}
+
+/** Alertmanager's webhook into the platform's alerts (topic, counter, GraphQL subscription `alerts`), when a token is set. */
+function alertsWebhookRoutes(config: Readonly<PlatformConfig>, connectors: PlatformConnectors, logger: Logger, metrics: Registry): Record<string, ReturnType<typeof createAlertsWebhook>> | null {
+  const token = config.gateway.alertsWebhook.token;
+  if (!token) return null;
+  const log = logger.child({ component: 'alerts-webhook' });
+  const sink = createAlertSink({ log: connectors.eventLog, pubsub: connectors.pubSub, metrics, logger: log });
+  const webhook = createAlertsWebhook({
+    token,
+    metrics,
+    deliver: async (alerts) => {
+      for (const a of alerts) await sink.raise(a);
+    },
+    onError: (e) => log.error({ err: errorMessage(e) }, 'alerts from Alertmanager not delivered'),
+  });
+  return { [ALERTS_WEBHOOK_PATH]: webhook };
 }
 
 export async function startPlatform(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry = defaultRegistry): Promise<RunningPlatform> {
@@ -93,8 +116,11 @@ export async function startPlatform(config: Readonly<PlatformConfig>, logger: Lo
       undo.push(() => server.close());
     }
     const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].url])) as Record<SubgraphName, string>;
-    const gateway = await startPlatformGateway(config, subgraphUrls, logger, metrics);
+    const gateway = await startPlatformGateway(config, subgraphUrls, logger, metrics, connectors);
     undo.push(() => gateway.close());
+    const hmacSecret = config.gateway.auth.hmacSecret;
+    const unprobe = registerSubgraphProbe(metrics, gateway.subgraphs, hmacSecret ? { hmacSecret } : {});
+    undo.push(async () => unprobe());
     let stopped: Promise<void> | null = null;
     return {
       gatewayUrl: gateway.url,
