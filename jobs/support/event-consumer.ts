@@ -43,6 +43,10 @@ export async function startEventJob(o: EventJobOptions): Promise<EventJob> {
   const out = counterOf(o.metrics, METRICS.jobEventsOut);
   const dead = counterOf(o.metrics, METRICS.deadLetters);
   gaugeOf(o.metrics, METRICS.jobConsumerGroup).set({ job: o.name, group: o.groupId }, 1);
+  // series exist from the start at 0, so rate() sees the first events (a counter born at 100 has no rate)
+  processed.inc({ job: o.name }, 0);
+  out.inc({ job: o.name }, 0);
+  dead.inc({ job: o.name, code: 'EVENT_INVALID' }, 0);
   const stats = { processed: 0, deadLettered: 0 };
   const logger = o.logger.child({ job: o.name });
   const handle: ConsumerHandle = await o.log.consume({
