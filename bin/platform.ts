@@ -19,6 +19,7 @@ import type { SubgraphServer } from '../subgraphs/common/index.ts';
 import { SUBGRAPH_NAMES, subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import { buildConnectors, connectorList, type PlatformConnectors } from './connectors.ts';
 import { startJobs } from './job-set.ts';
+import { startMetricsServer } from './metrics-server.ts';
 import { startSubgraph } from './subgraph-set.ts';
 
 export interface RunningPlatform {
@@ -134,14 +135,23 @@ export async function startPlatform(config: Readonly<PlatformConfig>, logger: Lo
   }
 }
 
+/** `/metrics` on `config.metrics.port` for a process without the gateway's front door; null when unset. */
+async function serveMetrics(config: Readonly<PlatformConfig>, logger: Logger, registry: Registry, undo: (() => Promise<void>)[]): Promise<string | null> {
+  if (config.metrics.port === undefined) return null;
+  const server = await startMetricsServer({ registry, port: config.metrics.port, host: config.host, logger });
+  undo.push(() => server.close());
+  return server.url;
+}
+
 /** One subgraph alone on its own port, with the connectors it needs started. */
-export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name: SubgraphName, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name: SubgraphName, logger: Logger): Promise<{ url: string; metricsUrl: string | null; stop(): Promise<void> }> {
   const undo: (() => Promise<void>)[] = [];
   try {
     const connectors = await startConnectors(config, logger, defaultRegistry, undo);
     const server = await startSubgraph(name, config, connectors, logger);
     undo.push(() => server.close());
-    return { url: server.url, stop: () => unwind(undo, logger) };
+    const metricsUrl = await serveMetrics(config, logger, defaultRegistry, undo);
+    return { url: server.url, metricsUrl, stop: () => unwind(undo, logger) };
   } catch (e) {
     await unwind(undo, logger).catch(() => undefined);
     throw e;
@@ -149,14 +159,15 @@ export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name
 }
 
 /** Only the configured jobs and the connectors they need (no subgraphs, no gateway): `gofuture run`. */
-export async function startJobsOnly(config: Readonly<PlatformConfig>, logger: Logger): Promise<{ stop(): Promise<void> }> {
+export async function startJobsOnly(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry = defaultRegistry): Promise<{ metricsUrl: string | null; stop(): Promise<void> }> {
   const undo: (() => Promise<void>)[] = [];
   try {
-    const connectors = await startConnectors(config, logger, defaultRegistry, undo);
-    const jobs = await startJobs(config, connectors, logger, defaultRegistry);
+    const connectors = await startConnectors(config, logger, metrics, undo);
+    const jobs = await startJobs(config, connectors, logger, metrics);
     undo.push(() => jobs.stop());
+    const metricsUrl = await serveMetrics(config, logger, metrics, undo);
     let stopped: Promise<void> | null = null;
-    return { stop: () => (stopped ??= unwind(undo, logger).then(() => logger.info('jobs stopped'))) };
+    return { metricsUrl, stop: () => (stopped ??= unwind(undo, logger).then(() => logger.info('jobs stopped'))) };
   } catch (e) {
     await unwind(undo, logger).catch(() => undefined);
     throw e;
