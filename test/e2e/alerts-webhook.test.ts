@@ -123,14 +123,16 @@ void describe('alerts webhook and /metrics on the front door', () => {
 
   void it('serves the metrics the alert rules read', async () => {
     await platform.connectors.eventLog.publish(TOPICS.booking.name, [{ key: 'bad', value: 'not an event' }]);
-    const text = await eventually('job, lag, dead-letter and watermark series on /metrics', 30_000, async () => {
+    const text = await eventually('job, lag, dead-letter and watermark series on /metrics', 120_000, async () => {
       const t = await metrics();
       const want = [
         /gofuture_job_events_dead_lettered_total\{job="landing-trips",code="EVENT_INVALID"\} [1-9]/,
         /gofuture_window_watermark_delay_seconds\{job="aggregation"\} \d/,
         /gofuture_job_status\{job="landing-trips",state="running"\} 1\b/,
       ];
-      return want.every((w) => w.test(t)) ? t : undefined;
+      const missing = want.filter((w) => !w.test(t));
+      if (missing.length > 0) throw new Error(`missing ${missing.map(String).join(', ')}`);
+      return t;
     }, 250);
     assert.match(text, /gofuture_eventlog_partition_lag\{topic="booking-events",group="landing-trips",partition="0"\} \d+/);
     assert.match(text, /gofuture_job_consumer_group\{job="landing-trips",group="landing-trips"\} 1\b/);
