@@ -56,6 +56,8 @@ export const PlatformConfigSchema = z.object({
     cors: CorsConfigSchema.prefault({}),
     /** Persisted operations manifest; `allowListOnly` for production. */
     persistedOperations: PersistedOperationsConfigSchema.prefault({}),
+    /** `POST /alerts/webhook` (Alertmanager) on the front door, on when a token is set (env GOFUTURE_ALERTS_WEBHOOK_TOKEN); docs/operations.md. */
+    alertsWebhook: z.object({ token: z.string().min(16, 'must be at least 16 characters').optional() }).strict().prefault({}),
   }).strict().prefault({}),
   subgraphs: z.object({
     trips: port, payments: port, features: port, models: port, metrics: port, lake: port.optional(),
@@ -83,6 +85,8 @@ export const PlatformConfigSchema = z.object({
     changeSource: connector.optional(),
     topicPrefix: z.string().min(1).default('cdc'),
   }).strict().prefault({}),
+  /** `/metrics` + `/health` of processes without the gateway (`gofuture run`, `gofuture subgraph`), when a port is set (bin/metrics-server.ts). */
+  metrics: z.object({ port: port.optional() }).strict().prefault({}),
   /** Seconds between job-status snapshots written to the warehouse. */
   jobStatusIntervalMs: z.number().int().min(100).default(2000),
   /** A running job whose last job-status heartbeat is older than this is shown as `stale` by Query.jobs (keep it several jobStatusIntervalMs). */
@@ -201,6 +205,8 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<PlatformConfig
   if (env.PORT !== undefined) envOver.gateway = { port: Number(env.PORT) };
   if (env.LOG_LEVEL) envOver.logLevel = env.LOG_LEVEL;
   if (env.NODE_ENV === 'production') envOver.production = true;
+  if (env.GOFUTURE_METRICS_PORT !== undefined) envOver.metrics = { port: Number(env.GOFUTURE_METRICS_PORT) };
+  if (env.GOFUTURE_ALERTS_WEBHOOK_TOKEN) envOver.gateway = { ...(envOver.gateway as Json | undefined), alertsWebhook: { token: env.GOFUTURE_ALERTS_WEBHOOK_TOKEN } };
   const authEnv = authConfigFromEnv(env);
   if (Object.keys(authEnv).length > 0) envOver.gateway = { ...(envOver.gateway as Json | undefined), auth: authEnv };
   raw = merge(raw, envOver);

@@ -136,7 +136,7 @@ export async function startJobs(config: Readonly<PlatformConfig>, c: PlatformCon
     throw e;
   }
   if (started.length === 0) return { stop: async () => undefined };
-  const status = startJobStatusReporter({ warehouse: c.warehouse, intervalMs: config.jobStatusIntervalMs, logger, sources: started.flatMap((s) => s.sources) });
+  const status = startJobStatusReporter({ warehouse: c.warehouse, intervalMs: config.jobStatusIntervalMs, logger, metrics, sources: started.flatMap((s) => s.sources) });
   return {
     stop: async () => {
       await stopAll();

@@ -13,10 +13,14 @@ import { composeFromSubgraphs } from '../gateway/compose.ts';
 import type { RunningGateway } from '../gateway/server.ts';
 import type { GatewayData } from '../gateway/thread-protocol.ts';
 import { startGatewayThread } from '../gateway/thread.ts';
+import { ALERTS_WEBHOOK_PATH, createAlertsWebhook } from '../gateway/alerts-webhook.ts';
+import { registerSubgraphProbe } from '../gateway/subgraph-probe.ts';
+import { createAlertSink } from '../jobs/orchestrator/alerts.ts';
 import type { SubgraphServer } from '../subgraphs/common/index.ts';
 import { SUBGRAPH_NAMES, subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import { buildConnectors, connectorList, type PlatformConnectors } from './connectors.ts';
 import { startJobs } from './job-set.ts';
+import { startMetricsServer } from './metrics-server.ts';
 import { startSubgraph } from './subgraph-set.ts';
 
 export interface RunningPlatform {
@@ -63,6 +67,7 @@ async function startPlatformGateway(
   subgraphUrls: Readonly<Record<SubgraphName, string>>,
   logger: Logger,
   metrics: Registry,
+  connectors: PlatformConnectors,
 ): Promise<RunningGateway> {
   const data: GatewayData = {
     supergraph: { kind: 'subgraphs', subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: subgraphUrls[name] })) },
@@ -76,10 +81,29 @@ async function startPlatformGateway(
   };
   const where = { port: config.gateway.port, host: config.host, logger: logger.child({ component: 'gateway' }) };
   if (config.gateway.isolation === 'thread') {
-    return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics, resourceLimits: { maxOldGenerationSizeMb: config.gateway.maxHeapMb } });
+    const routes = alertsWebhookRoutes(config, connectors, logger, metrics);
+    return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics, resourceLimits: { maxOldGenerationSizeMb: config.gateway.maxHeapMb }, ...(routes ? { routes } : {}) });
   }
+  if (config.gateway.alertsWebhook.token) logger.warn('gateway.alertsWebhook needs gateway.isolation "thread" (the front door); not served');
   const { startGateway } = await import('../gateway/server.ts');
   return startGateway({ ...data, ...where, registry: metrics });
+}
+
+/** Alertmanager's webhook into the platform's alerts (topic, counter, GraphQL subscription `alerts`), when a token is set. */
+function alertsWebhookRoutes(config: Readonly<PlatformConfig>, connectors: PlatformConnectors, logger: Logger, metrics: Registry): Record<string, ReturnType<typeof createAlertsWebhook>> | null {
+  const token = config.gateway.alertsWebhook.token;
+  if (!token) return null;
+  const log = logger.child({ component: 'alerts-webhook' });
+  const sink = createAlertSink({ log: connectors.eventLog, pubsub: connectors.pubSub, metrics, logger: log });
+  const webhook = createAlertsWebhook({
+    token,
+    metrics,
+    deliver: async (alerts) => {
+      for (const a of alerts) await sink.raise(a);
+    },
+    onError: (e) => log.error({ err: errorMessage(e) }, 'alerts from Alertmanager not delivered'),
+  });
+  return { [ALERTS_WEBHOOK_PATH]: webhook };
 }
 
 export async function startPlatform(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry = defaultRegistry): Promise<RunningPlatform> {
@@ -95,8 +119,11 @@ export async function startPlatform(config: Readonly<PlatformConfig>, logger: Lo
       undo.push(() => server.close());
     }
     const subgraphUrls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].url])) as Record<SubgraphName, string>;
-    const gateway = await startPlatformGateway(config, subgraphUrls, logger, metrics);
+    const gateway = await startPlatformGateway(config, subgraphUrls, logger, metrics, connectors);
     undo.push(() => gateway.close());
+    const hmacSecret = config.gateway.auth.hmacSecret;
+    const unprobe = registerSubgraphProbe(metrics, gateway.subgraphs, hmacSecret ? { hmacSecret } : {});
+    undo.push(async () => unprobe());
     let stopped: Promise<void> | null = null;
     return {
       gatewayUrl: gateway.url,
@@ -110,14 +137,23 @@ export async function startPlatform(config: Readonly<PlatformConfig>, logger: Lo
   }
 }
 
+/** `/metrics` on `config.metrics.port` for a process without the gateway's front door; null when unset. */
+async function serveMetrics(config: Readonly<PlatformConfig>, logger: Logger, registry: Registry, undo: (() => Promise<void>)[]): Promise<string | null> {
+  if (config.metrics.port === undefined) return null;
+  const server = await startMetricsServer({ registry, port: config.metrics.port, host: config.host, logger });
+  undo.push(() => server.close());
+  return server.url;
+}
+
 /** One subgraph alone on its own port, with the connectors it needs started. */
-export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name: SubgraphName, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name: SubgraphName, logger: Logger): Promise<{ url: string; metricsUrl: string | null; stop(): Promise<void> }> {
   const undo: (() => Promise<void>)[] = [];
   try {
     const connectors = await startConnectors(config, logger, defaultRegistry, undo);
     const server = await startSubgraph(name, config, connectors, logger);
     undo.push(() => server.close());
-    return { url: server.url, stop: () => unwind(undo, logger) };
+    const metricsUrl = await serveMetrics(config, logger, defaultRegistry, undo);
+    return { url: server.url, metricsUrl, stop: () => unwind(undo, logger) };
   } catch (e) {
     await unwind(undo, logger).catch(() => undefined);
     throw e;
@@ -125,14 +161,15 @@ export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name
 }
 
 /** Only the configured jobs and the connectors they need (no subgraphs, no gateway): `gofuture run`. */
-export async function startJobsOnly(config: Readonly<PlatformConfig>, logger: Logger): Promise<{ stop(): Promise<void> }> {
+export async function startJobsOnly(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry = defaultRegistry): Promise<{ metricsUrl: string | null; stop(): Promise<void> }> {
   const undo: (() => Promise<void>)[] = [];
   try {
-    const connectors = await startConnectors(config, logger, defaultRegistry, undo);
-    const jobs = await startJobs(config, connectors, logger, defaultRegistry);
+    const connectors = await startConnectors(config, logger, metrics, undo);
+    const jobs = await startJobs(config, connectors, logger, metrics);
     undo.push(() => jobs.stop());
+    const metricsUrl = await serveMetrics(config, logger, metrics, undo);
     let stopped: Promise<void> | null = null;
-    return { stop: () => (stopped ??= unwind(undo, logger).then(() => logger.info('jobs stopped'))) };
+    return { metricsUrl, stop: () => (stopped ??= unwind(undo, logger).then(() => logger.info('jobs stopped'))) };
   } catch (e) {
     await unwind(undo, logger).catch(() => undefined);
     throw e;

@@ -25,6 +25,8 @@ export interface FrontOptions {
   readonly localMetrics?: () => Promise<string>;
   /** What /health reports besides `status: ok` (e.g. the gateway thread's state). */
   readonly healthDetails?: () => Record<string, unknown>;
+  /** Paths the front answers itself, in this thread (e.g. `/alerts/webhook`), before proxying. */
+  readonly routes?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => void>>;
   /** How long the gateway thread gets to answer /metrics before the front answers without it. */
   readonly metricsTimeoutMs?: number;
 }
@@ -74,6 +76,8 @@ export async function startFront(opts: FrontOptions): Promise<RunningFront> {
       res.end(JSON.stringify({ status: 'ok', ...opts.healthDetails?.() }));
       return;
     }
+    const route = opts.routes && Object.hasOwn(opts.routes, pathname) ? opts.routes[pathname] : undefined;
+    if (route) return route(req, res);
     const target = opts.target();
     if (pathname === '/metrics' && req.method === 'GET') {
       void (async () => {

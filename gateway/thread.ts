@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { PlatformError, errorMessage } from '../schema/errors.ts';
 import type { SubgraphEndpoint } from './compose.ts';
-import { startFront, type FrontTarget } from './front.ts';
+import { startFront, type FrontOptions, type FrontTarget } from './front.ts';
 import type { RunningGateway } from './server.ts';
 import type { GatewayData, GatewayThreadData, ParentMessage, ThreadMessage } from './thread-protocol.ts';
 
@@ -27,6 +27,8 @@ export interface GatewayThreadOptions {
   readonly logLevel?: string;
   /** This thread's registry (jobs, connectors): served after the gateway's metrics on /metrics. */
   readonly registry?: Registry;
+  /** Paths the front door answers in this thread (e.g. `/alerts/webhook`); see front.ts. */
+  readonly routes?: FrontOptions['routes'];
   /** Heap caps of the gateway thread (e.g. `maxOldGenerationSizeMb`): exceeding them kills only the thread. */
   readonly resourceLimits?: ResourceLimits;
   /** Time the thread gets to close before it is terminated (default 2000 ms). */
@@ -107,6 +109,7 @@ export async function startGatewayThread(opts: GatewayThreadOptions): Promise<Ru
     target: () => (state === 'ready' && current ? current.target : null),
     healthDetails: () => ({ gateway: state }),
     ...(registry ? { localMetrics: () => registry.metrics() } : {}),
+    ...(opts.routes ? { routes: opts.routes } : {}),
   });
 
   const scheduleRestart = (reason: Record<string, unknown>): void => {

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Real backing services for the `services` profile, on loopback, data under $SERVICES_DIR:
 # Kafka 3.9 (KRaft, one broker+controller), ClickHouse (Debian 18.16), Redis 7, PostgreSQL 15,
-# an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto).
+# an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto),
+# Prometheus + Alertmanager (Debian) with the repo's alerting rules.
 #
 #   scripts/services.sh up     [service...]   install what is missing, start, wait until ready
 #   scripts/services.sh down   [service...]   stop what `up` started (by pid file, never by name)
 #   scripts/services.sh status [service...]   state, pid and ports; exit 3 unless all are ready
 #   scripts/services.sh env    [service...]   print the `export ...` line that `up` prints
 #
-# Services: kafka, clickhouse (ch), redis, postgres (pg), s3. None named: all five.
+# Services: kafka, clickhouse (ch), redis, postgres (pg), s3, prometheus, alertmanager. None named: all.
 # Test-only instances: no passwords, trust auth, loopback only. Usage and numbers: docs/services.md.
 set -Eeuo pipefail
 
@@ -30,8 +31,11 @@ PG_PORT=${PG_PORT:-15432}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 SERVICES_TIMEOUT=${SERVICES_TIMEOUT:-120}
 ALL_SERVICES=(kafka clickhouse redis postgres s3)
+ALL_SERVICES+=(prometheus alertmanager)
 # shellcheck source=services/s3/s3.sh
 source "$HELPERS/s3/s3.sh"
+# shellcheck source=services/prometheus/prometheus.sh
+source "$HELPERS/prometheus/prometheus.sh"
 INSTALL_LOG=$SERVICES_DIR/install.log
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
@@ -42,7 +46,7 @@ die() { say "error: $*"; exit 1; }
 now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
 since() { local ms=$(($(now_ms) - $1)); printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)); }
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 canonical() {
   case $1 in
@@ -51,6 +55,8 @@ canonical() {
     redis) echo redis ;;
     postgres | postgresql | pg) echo postgres ;;
     s3) echo s3 ;;
+    prometheus | prom) echo prometheus ;;
+    alertmanager | am) echo alertmanager ;;
     *) return 1 ;;
   esac
 }
@@ -66,6 +72,8 @@ ports_of() {
     redis) echo "$REDIS_PORT" ;;
     postgres) echo "$PG_PORT" ;;
     s3) s3_ports ;;
+    prometheus) echo "$PROMETHEUS_PORT" ;;
+    alertmanager) echo "$ALERTMANAGER_PORT" ;;
   esac
 }
 
@@ -77,6 +85,8 @@ marker_of() {
     redis) echo redis-server ;;
     postgres) echo "$PG_BIN/postgres" ;;
     s3) s3_marker ;;
+    prometheus) prometheus_bin ;;
+    alertmanager) alertmanager_bin ;;
   esac
 }
 
@@ -87,6 +97,8 @@ env_of() {
     redis) echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT" ;;
     postgres) echo "PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/gofuture" ;;
     s3) s3_env ;;
+    prometheus) prometheus_env ;;
+    alertmanager) alertmanager_env ;;
   esac
 }
 
@@ -168,6 +180,8 @@ packages_of() {
     clickhouse) echo clickhouse-server clickhouse-client ;;
     redis) echo redis-server redis-tools ;;
     postgres) echo postgresql-15 postgresql-client-15 ;;
+    prometheus) echo prometheus ;;
+    alertmanager) echo prometheus-alertmanager ;;
   esac
 }
 
@@ -448,7 +462,7 @@ main() {
   esac
   (($#)) || set -- "${ALL_SERVICES[@]}"
   for name; do
-    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3)"
+    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3, prometheus, alertmanager)"
     [[ " ${services[*]} " == *" $svc "* ]] || services+=("$svc")
   done
   if [[ $cmd == up || $cmd == down ]]; then

@@ -83,12 +83,19 @@ export interface EventLog extends Connector {
 }
 
 /** Records a group still has to process, summed over partitions. */
-export async function consumerLag(log: EventLog, groupId: string, topic: string): Promise<number> {
+/** Records a consumer group still has to process on each partition of a topic (end - committed). */
+export async function consumerLagByPartition(log: EventLog, groupId: string, topic: string): Promise<Map<number, number>> {
   const [end, committed] = await Promise.all([log.endOffsets(topic), log.committedOffsets(groupId, topic)]);
-  let lag = 0;
+  const out = new Map<number, number>();
   for (const [p, e] of Object.entries(end)) {
     const c = committed[Number(p)] ?? '0';
-    lag += Number(BigInt(e) - BigInt(c));
+    out.set(Number(p), Number(BigInt(e) - BigInt(c)));
   }
+  return out;
+}
+
+export async function consumerLag(log: EventLog, groupId: string, topic: string): Promise<number> {
+  let lag = 0;
+  for (const l of (await consumerLagByPartition(log, groupId, topic)).values()) lag += l;
   return lag;
 }

@@ -10,7 +10,8 @@ import { errorMessage, PlatformError } from '../../schema/errors.ts';
 import type { TopicSpec } from '../../schema/events/topics.ts';
 import type { ConnectorContext, HealthReport } from '../contracts/connector.ts';
 import type { ConsumerHandle, ConsumerOptions, EventLog, LogRecord, PartitionOffsets, ProducerRecord, PublishedRecord } from '../contracts/event-log.ts';
-import { counter, gauge } from '../support/metrics.ts';
+import { counter, gaugeOf } from '../support/metrics.ts';
+import { METRICS } from '../../schema/operations/metric-names.ts';
 import { EventLogFiles, recordLine, type OffsetsSnapshot } from './event-log-files.ts';
 import { ConsumerGroup, Member, type GroupHost } from './event-log-groups.ts';
 import { Partition } from './event-log-partition.ts';
@@ -56,7 +57,8 @@ export class MemoryEventLog implements EventLog, GroupHost {
     this.#metrics = {
       published: counter(ctx.metrics, 'gofuture_eventlog_records_published_total', 'Records appended to the event log', ['topic']),
       consumed: counter(ctx.metrics, 'gofuture_eventlog_records_consumed_total', 'Records a consumer group handled and committed', ['topic', 'group']),
-      lag: gauge(ctx.metrics, 'gofuture_eventlog_consumer_lag', 'Records a consumer group still has to process', ['topic', 'group']),
+      lag: gaugeOf(ctx.metrics, METRICS.consumerLag),
+      partitionLag: gaugeOf(ctx.metrics, METRICS.partitionLag),
     };
   }
 
@@ -278,7 +280,11 @@ export class MemoryEventLog implements EventLog, GroupHost {
       const committed = g.committed.get(topic);
       if (!committed && !g.members.some((m) => m.options.topics.includes(topic))) continue;
       let lag = 0;
-      for (const p of parts) lag += Math.max(0, p.end - (committed?.get(p.index) ?? 0));
+      for (const p of parts) {
+        const l = Math.max(0, p.end - (committed?.get(p.index) ?? 0));
+        lag += l;
+        this.#metrics.partitionLag.set({ topic, group: g.id, partition: String(p.index) }, l);
+      }
       this.#metrics.lag.set({ topic, group: g.id }, lag);
     }
   }

@@ -34,8 +34,9 @@ export interface ConsumerDeps {
   readonly log: Logger;
   readonly consumed: Counter<'topic' | 'group'>;
   readonly lag: Gauge<'topic' | 'group'>;
-  /** Group-wide lag of one topic from the brokers' offsets. */
-  readonly lagOf: (groupId: string, topic: string) => Promise<number>;
+  readonly partitionLag: Gauge<'topic' | 'group' | 'partition'>;
+  /** Group-wide lag of one topic, per partition, from the brokers' offsets. */
+  readonly lagOf: (groupId: string, topic: string) => Promise<ReadonlyMap<number, number>>;
   readonly onStopped: (handle: KafkaConsumerHandle) => void;
 }
 
@@ -172,7 +173,12 @@ export class KafkaConsumerHandle implements ConsumerHandle {
     this.#lastLag = now;
     for (const topic of this.#o.topics) {
       try {
-        this.#deps.lag.set({ topic, group: this.groupId }, await this.#deps.lagOf(this.groupId, topic));
+        let total = 0;
+        for (const [partition, lag] of await this.#deps.lagOf(this.groupId, topic)) {
+          total += lag;
+          this.#deps.partitionLag.set({ topic, group: this.groupId, partition: String(partition) }, lag);
+        }
+        this.#deps.lag.set({ topic, group: this.groupId }, total);
       } catch (e) {
         this.#log.debug({ topic, err: errorMessage(e) }, 'lag refresh failed');
       }

@@ -19,8 +19,9 @@ import { validateConfig } from '../../schema/config-validation.ts';
 import { errorMessage, PlatformError } from '../../schema/errors.ts';
 import { ALL_TOPICS, type TopicSpec } from '../../schema/events/topics.ts';
 import type { ConnectorContext, HealthReport } from '../contracts/connector.ts';
-import { consumerLag, type ConsumerHandle, type ConsumerOptions, type EventLog, type LogRecord, type PartitionOffsets, type ProducerRecord, type PublishedRecord } from '../contracts/event-log.ts';
-import { counter, gauge } from '../support/metrics.ts';
+import { consumerLagByPartition, type ConsumerHandle, type ConsumerOptions, type EventLog, type LogRecord, type PartitionOffsets, type ProducerRecord, type PublishedRecord } from '../contracts/event-log.ts';
+import { counter, gaugeOf } from '../support/metrics.ts';
+import { METRICS } from '../../schema/operations/metric-names.ts';
 import { withRetry } from '../support/retry.ts';
 import { KafkaAdminOps } from './kafka-admin.ts';
 import { kafkaEventLogConfigSchema, type KafkaEventLogConfig, type KafkaEventLogConfigInput } from './kafka-config.ts';
@@ -55,7 +56,8 @@ export class KafkaEventLog implements EventLog {
     this.#metrics = {
       published: counter(ctx.metrics, 'gofuture_eventlog_records_published_total', 'Records appended to the event log', ['topic']),
       consumed: counter(ctx.metrics, 'gofuture_eventlog_records_consumed_total', 'Records a consumer group processed (handler resolved)', ['topic', 'group']),
-      lag: gauge(ctx.metrics, 'gofuture_eventlog_consumer_lag', 'Records a consumer group still has to process', ['topic', 'group']),
+      lag: gaugeOf(ctx.metrics, METRICS.consumerLag),
+      partitionLag: gaugeOf(ctx.metrics, METRICS.partitionLag),
     };
   }
 
@@ -210,7 +212,8 @@ export class KafkaEventLog implements EventLog {
       log: this.#log,
       consumed: this.#metrics.consumed,
       lag: this.#metrics.lag,
-      lagOf: (groupId, topic) => consumerLag(this, groupId, topic),
+      partitionLag: this.#metrics.partitionLag,
+      lagOf: (groupId, topic) => consumerLagByPartition(this, groupId, topic),
       onStopped: (h) => this.#handles.delete(h),
     });
     this.#handles.add(handle);

@@ -12,7 +12,8 @@ import { validateConfig } from '../../schema/config-validation.ts';
 import { errorMessage, PlatformError } from '../../schema/errors.ts';
 import type { ConnectorContext, HealthReport } from '../contracts/connector.ts';
 import type { ModelCard, ModelOutputs, ModelRuntime } from '../contracts/model-runtime.ts';
-import { counter, histogram } from '../support/metrics.ts';
+import { counter, histogram, histogramOf } from '../support/metrics.ts';
+import { METRICS } from '../../schema/operations/metric-names.ts';
 import { MicroBatcher } from './micro-batcher.ts';
 
 export const onnxModelRuntimeConfigSchema = z.object({
@@ -55,7 +56,8 @@ export class OnnxModelRuntime implements ModelRuntime {
     this.#metrics = {
       inferences: counter(ctx.metrics, 'gofuture_model_inferences_total', 'Rows the model runtime predicted, by model', ['model']),
       failures: counter(ctx.metrics, 'gofuture_model_inference_failures_total', 'Session runs that failed, by model', ['model']),
-      seconds: histogram(ctx.metrics, 'gofuture_model_inference_seconds', 'Duration of one session.run (one coalesced batch)', ['model'], [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5]),
+      // per model version: the PredictionLatencyHigh rule and canaries compare versions (schema/operations/metric-names.ts)
+      seconds: histogramOf(ctx.metrics, METRICS.predictionLatency),
       batchSize: histogram(ctx.metrics, 'gofuture_model_batch_size', 'Rows per session.run after micro-batching', ['model'], [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 8192]),
     };
   }
@@ -161,7 +163,7 @@ export class OnnxModelRuntime implements ModelRuntime {
     const data = new Float32Array(rows.length * width);
     rows.forEach((r, i) => data.set(r, i * width));
     const labels = { model: card.name };
-    const stop = this.#metrics.seconds.startTimer(labels);
+    const stop = this.#metrics.seconds.startTimer({ model: card.name, version: card.version });
     let results: ort.InferenceSession.ReturnType;
     try {
       results = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', data, [rows.length, width]) });

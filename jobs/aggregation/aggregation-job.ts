@@ -31,7 +31,8 @@ import type { Registry } from 'prom-client';
 import type { EventLog } from '../../connectors/contracts/event-log.ts';
 import type { PubSub } from '../../connectors/contracts/pub-sub.ts';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
-import { counter, gauge } from '../../connectors/support/metrics.ts';
+import { counter, gauge, sampledGauge } from '../../connectors/support/metrics.ts';
+import { METRICS } from '../../schema/operations/metric-names.ts';
 import { validateConfig } from '../../schema/config-validation.ts';
 import { errorMessage, PlatformError } from '../../schema/errors.ts';
 import { TOPICS } from '../../schema/events/topics.ts';
@@ -210,6 +211,11 @@ export async function startAggregationJob(deps: AggregationJobDeps): Promise<Agg
     },
   };
 
+  // how far behind wall-clock time windows close; grows while nothing advances the watermark
+  const unsampleDelay = sampledGauge(metrics, METRICS.watermarkDelay, { job: AGGREGATION_JOB_NAME }, () => {
+    const wm = state.watermark();
+    return wm === null ? null : Math.max(0, (Date.now() - wm) / 1000);
+  });
   let stopped = false;
   return {
     name: AGGREGATION_JOB_NAME,
@@ -224,6 +230,7 @@ export async function startAggregationJob(deps: AggregationJobDeps): Promise<Agg
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      unsampleDelay();
       await job.stop();
       await exclusive(persist).catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'final write failed; the next start replays it'));
       await live.close();

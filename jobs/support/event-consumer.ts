@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { parseDomainEvent, type DomainEvent } from '../../schema/events/domain-events.ts';
 import type { ConsumerHandle, EventLog, LogRecord } from '../../connectors/contracts/event-log.ts';
-import { counter } from '../../connectors/support/metrics.ts';
+import { counterOf, gaugeOf } from '../../connectors/support/metrics.ts';
+import { METRICS } from '../../schema/operations/metric-names.ts';
 import { sendToDeadLetter, type DeadLetter } from './dead-letter.ts';
 
 export interface ParsedRecord {
@@ -38,8 +39,14 @@ export interface EventJob {
 }
 
 export async function startEventJob(o: EventJobOptions): Promise<EventJob> {
-  const processed = counter(o.metrics, 'gofuture_job_events_processed_total', 'Events a job processed', ['job']);
-  const dead = counter(o.metrics, 'gofuture_job_events_dead_lettered_total', 'Events a job sent to the dead-letter topic', ['job', 'code']);
+  const processed = counterOf(o.metrics, METRICS.jobEventsIn);
+  const out = counterOf(o.metrics, METRICS.jobEventsOut);
+  const dead = counterOf(o.metrics, METRICS.deadLetters);
+  gaugeOf(o.metrics, METRICS.jobConsumerGroup).set({ job: o.name, group: o.groupId }, 1);
+  // series exist from the start at 0, so rate() sees the first events (a counter born at 100 has no rate)
+  processed.inc({ job: o.name }, 0);
+  out.inc({ job: o.name }, 0);
+  dead.inc({ job: o.name, code: 'EVENT_INVALID' }, 0);
   const stats = { processed: 0, deadLettered: 0 };
   const logger = o.logger.child({ job: o.name });
   const handle: ConsumerHandle = await o.log.consume({
@@ -64,6 +71,7 @@ export async function startEventJob(o: EventJobOptions): Promise<EventJob> {
       stats.processed += batch.records.length;
       stats.deadLettered += letters.length;
       processed.inc({ job: o.name }, batch.records.length);
+      out.inc({ job: o.name }, Math.max(0, batch.records.length - letters.length));
     },
   });
   logger.info({ topics: o.topics, groupId: o.groupId }, 'job started');

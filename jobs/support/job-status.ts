@@ -13,6 +13,9 @@
  *   would overwrite each other's row.)
  */
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { gaugeOf } from '../../connectors/support/metrics.ts';
+import { METRICS } from '../../schema/operations/metric-names.ts';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
 import { JOB_STATUS } from '../../schema/tables/warehouse-tables.ts';
 import { errorMessage } from '../../schema/errors.ts';
@@ -47,7 +50,19 @@ async function storedTotals(warehouse: Warehouse, jobs: readonly string[], logge
   return out;
 }
 
-export function startJobStatusReporter(o: { warehouse: Warehouse; sources: readonly JobStatusSource[]; intervalMs: number; logger: Logger }): JobStatusReporter {
+const STATES: readonly JobState[] = ['running', 'stopped', 'failed'];
+
+/** `gofuture_job_status{job,state}` (1 for the current state) and the heartbeat time, per job. */
+function exportStatus(metrics: Registry, rows: readonly { job: string; state: string; updated_at: number }[]): void {
+  const status = gaugeOf(metrics, METRICS.jobStatus);
+  const heartbeat = gaugeOf(metrics, METRICS.jobHeartbeat);
+  for (const r of rows) {
+    for (const st of STATES) status.set({ job: r.job, state: st }, st === r.state ? 1 : 0);
+    heartbeat.set({ job: r.job }, r.updated_at / 1000);
+  }
+}
+
+export function startJobStatusReporter(o: { warehouse: Warehouse; sources: readonly JobStatusSource[]; intervalMs: number; logger: Logger; metrics?: Registry }): JobStatusReporter {
   let version = Date.now();
   let inFlight: Promise<void> = Promise.resolve();
   let bases: Promise<Map<string, Totals>> | null = null;
@@ -66,6 +81,7 @@ export function startJobStatusReporter(o: { warehouse: Warehouse; sources: reado
         last_error: s.lastError?.() ?? null, updated_at: now, version,
       };
     });
+    if (o.metrics) exportStatus(o.metrics, rows);
     const r = await o.warehouse.insert(JOB_STATUS.name, rows);
     if (r.rejected.length > 0) o.logger.warn({ rejected: r.rejected.map((x) => x.reason) }, 'job status rows rejected');
   };

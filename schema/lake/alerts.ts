@@ -11,7 +11,7 @@ export type AlertSeverity = 'warn' | 'error';
 export interface AlertMessage {
   readonly id: string;
   readonly severity: AlertSeverity;
-  /** quality | task | deadline */
+  /** quality | task | deadline (orchestrator) | prometheus (Alertmanager webhook) */
   readonly kind: string;
   readonly dag: string | null;
   readonly task: string | null;

@@ -57,6 +57,10 @@ void describe('embedded event log specifics', () => {
     assert.match(text, /gofuture_eventlog_records_published_total\{topic="driver-events"\} 2/);
     assert.match(text, /gofuture_eventlog_records_consumed_total\{topic="driver-events",group="g"\} 2/);
     assert.match(text, /gofuture_eventlog_consumer_lag\{topic="driver-events",group="g"\} 0/);
+    // one series per partition of the topic, all caught up
+    const perPartition = [...text.matchAll(/gofuture_eventlog_partition_lag\{topic="driver-events",group="g",partition="(\d+)"\} (\d+)/g)];
+    assert.equal(perPartition.length, 24);
+    assert.ok(perPartition.every((m) => m[2] === '0'));
   });
 
   void it('never calls a handler synchronously inside publish', async () => {

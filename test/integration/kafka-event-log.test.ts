@@ -129,9 +129,14 @@ void describe('kafka event log specifics', () => {
     const handle = await log.consume({ groupId: group, topics: [t.name], handler: async (b) => { await gate; seen += b.records.length; } });
     const lagLine = (n: number): RegExp => new RegExp(`gofuture_eventlog_consumer_lag\\{topic="${t.name}",group="${group}"\\} ${n}\\b`);
     await waitFor('the lag gauge to show 10 waiting records', async () => lagLine(10).test(await metrics.metrics()), { timeoutMs: 10_000 });
+    // and per partition: each partition's lag is its end offset (nothing committed yet)
+    const partitionLags = async (): Promise<Map<number, number>> => new Map([...(await metrics.metrics()).matchAll(new RegExp(`gofuture_eventlog_partition_lag\\{topic="${t.name}",group="${group}",partition="(\\d+)"\\} (\\d+)`, 'g'))].map((m) => [Number(m[1]), Number(m[2])]));
+    const end = await log.endOffsets(t.name);
+    assert.deepEqual(await partitionLags(), new Map(Object.entries(end).map(([p, o]) => [Number(p), Number(o)])));
     open();
     await waitFor('everything consumed', () => seen === 10, { timeoutMs: 10_000 });
     await waitFor('the lag gauge to reach 0', async () => lagLine(0).test(await metrics.metrics()), { timeoutMs: 10_000 });
+    assert.deepEqual([...(await partitionLags()).values()], [0, 0]);
     await handle.stop();
     const text = await metrics.metrics();
     assert.match(text, new RegExp(`gofuture_eventlog_records_published_total\\{topic="${t.name}"\\} 10\\b`));
