@@ -17,12 +17,17 @@ const CLI = path.join(ROOT, 'bin/gofuture.ts');
 
 interface Started { child: ChildProcess; url: string; output: () => string }
 
+/** Every child this file starts; `after` kills any still running, so a failed wait leaks nothing. */
+const children = new Set<ChildProcess>();
+
 async function startCli(configFile: string): Promise<Started> {
   const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await eventually('the ready line', 30_000, () => {
+  // Liveness waits, not speed checks: a loaded machine (CI shares 2 cores) may start slowly.
+  const url = await eventually('the ready line', 120_000, () => {
     if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${out}`);
     const m = /GoFuture data API ready: (http:\/\/[^"\s]+)/.exec(out);
     return m?.[1];
@@ -50,12 +55,13 @@ void describe('gofuture CLI', () => {
   });
 
   after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   });
 
   void it('stops cleanly on SIGINT and loses no committed trip across a restart', async () => {
     const first = await startCli(configFile);
-    const before = await eventually('trips landed', 20_000, async () => {
+    const before = await eventually('trips landed', 90_000, async () => {
       const n = await tripCount(first.url);
       return n > 20 ? n : undefined;
     });
