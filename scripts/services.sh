@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Real backing services for the `services` profile, on loopback, data under $SERVICES_DIR:
 # Kafka 3.9 (KRaft, one broker+controller), ClickHouse (Debian 18.16), Redis 7, PostgreSQL 15,
-# an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto).
+# an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto),
+# an MLflow tracking server for the model registry (PyPI mlflow in a cached venv).
 #
 #   scripts/services.sh up     [service...]   install what is missing, start, wait until ready
 #   scripts/services.sh down   [service...]   stop what `up` started (by pid file, never by name)
 #   scripts/services.sh status [service...]   state, pid and ports; exit 3 unless all are ready
 #   scripts/services.sh env    [service...]   print the `export ...` line that `up` prints
 #
-# Services: kafka, clickhouse (ch), redis, postgres (pg), s3. None named: all five.
+# Services: kafka, clickhouse (ch), redis, postgres (pg), s3, mlflow. None named: all.
 # Test-only instances: no passwords, trust auth, loopback only. Usage and numbers: docs/services.md.
 set -Eeuo pipefail
 
@@ -32,6 +33,9 @@ SERVICES_TIMEOUT=${SERVICES_TIMEOUT:-120}
 ALL_SERVICES=(kafka clickhouse redis postgres s3)
 # shellcheck source=services/s3/s3.sh
 source "$HELPERS/s3/s3.sh"
+ALL_SERVICES+=(mlflow)
+# shellcheck source=services/mlflow/mlflow.sh
+source "$HELPERS/mlflow/mlflow.sh"
 INSTALL_LOG=$SERVICES_DIR/install.log
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
@@ -51,6 +55,7 @@ canonical() {
     redis) echo redis ;;
     postgres | postgresql | pg) echo postgres ;;
     s3) echo s3 ;;
+    mlflow) echo mlflow ;;
     *) return 1 ;;
   esac
 }
@@ -66,6 +71,7 @@ ports_of() {
     redis) echo "$REDIS_PORT" ;;
     postgres) echo "$PG_PORT" ;;
     s3) s3_ports ;;
+    mlflow) mlflow_ports ;;
   esac
 }
 
@@ -77,6 +83,7 @@ marker_of() {
     redis) echo redis-server ;;
     postgres) echo "$PG_BIN/postgres" ;;
     s3) s3_marker ;;
+    mlflow) mlflow_marker ;;
   esac
 }
 
@@ -87,6 +94,7 @@ env_of() {
     redis) echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT" ;;
     postgres) echo "PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/gofuture" ;;
     s3) s3_env ;;
+    mlflow) mlflow_env ;;
   esac
 }
 
@@ -367,6 +375,7 @@ cmd_up() {
   ensure_packages "$@"
   [[ " $* " != *" kafka "* ]] || ensure_kafka_jars
   [[ " $* " != *" s3 "* ]] || ensure_s3
+  [[ " $* " != *" mlflow "* ]] || ensure_mlflow
   for svc; do
     mkdir -p "$(svc_dir "$svc")"
     if pid=$(running_pid "$svc"); then
@@ -448,7 +457,7 @@ main() {
   esac
   (($#)) || set -- "${ALL_SERVICES[@]}"
   for name; do
-    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3)"
+    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3, mlflow)"
     [[ " ${services[*]} " == *" $svc "* ]] || services+=("$svc")
   done
   if [[ $cmd == up || $cmd == down ]]; then
