@@ -6,6 +6,7 @@
  * registered are left alone. The card's metrics split into metrics and baselines by name.
  */
 import { readFile } from 'node:fs/promises';
+import type { ModelRegistry } from '../contracts/model-registry.ts';
 import type { ModelCard } from '../contracts/model-runtime.ts';
 import type { ModelVersionRegistry } from '../contracts/model-version-registry.ts';
 import { compareVersions, loadModelRegistry } from '../onnx/file-model-registry.ts';
@@ -32,9 +33,13 @@ export function flavorOf(card: Pick<ModelCard, 'description'>): string {
   return FLAVORS.find(([re]) => re.test(card.description))?.[1] ?? 'onnx';
 }
 
-/** Returns the names of the models it registered. */
+/** Seeds from a models/registry.json file; returns the names of the models it registered. */
 export async function seedModelVersions(registry: ModelVersionRegistry, registryJson: string): Promise<string[]> {
-  const cards = await loadModelRegistry(registryJson);
+  return seedFromCards(registry, await loadModelRegistry(registryJson));
+}
+
+/** Seeds from the read-only registry's model cards; returns the names of the models it registered. */
+export async function seedFromCards(registry: ModelVersionRegistry, cards: ModelRegistry): Promise<string[]> {
   const present = new Set(await registry.models());
   const byName = new Map<string, ModelCard[]>();
   for (const c of cards.cards()) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
