@@ -2,7 +2,8 @@
  * What the file ModelVersionRegistry adds to the conformance suite: two processes writing one
  * registry folder at once lose nothing (distinct versions, every alias update kept), a fresh
  * registry is seeded from models/registry.json once even when two instances start together, and the
- * platform config opens it under <dataDir>/registry (bin/model-version-registry.ts).
+ * platform config opens it under <dataDir>/registry (bin/model-version-registry.ts); a seeded
+ * champion reads back, as a runtime card, as the models/registry.json card it came from.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,6 +17,8 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../../bin/config.ts';
 import { openModelVersionRegistry } from '../../bin/model-version-registry.ts';
 import { createFileModelVersionRegistry } from '../../connectors/embedded/file-model-version-registry.ts';
+import { loadModelRegistry } from '../../connectors/onnx/file-model-registry.ts';
+import { versionCard } from '../../connectors/support/model-version-card.ts';
 import { withCode } from '../conformance/helpers.ts';
 
 const run = promisify(execFile);
@@ -70,5 +73,21 @@ void describe('file ModelVersionRegistry', () => {
     await assert.rejects(openModelVersionRegistry(bad, ctx()), (e: unknown) => withCode('CONFIG_INVALID')(e) && /connectors\.modelVersionRegistry\.lockTimeoutMs/.test((e as Error).message));
     const services = loadConfig({ profile: 'services', env: { MLFLOW_URL: 'http://127.0.0.1:25999' }, overrides: { dataDir } });
     assert.deepEqual(services.connectors.modelVersionRegistry, { kind: 'mlflow', url: 'http://127.0.0.1:25999', seed: 'models/registry.json' });
+  });
+});
+
+void describe('a registry version as a runtime card', () => {
+  void it('the seeded champion reads back as the models/registry.json card it came from', async () => {
+    const cards = await loadModelRegistry('models/registry.json');
+    const reg = createFileModelVersionRegistry({ root: join(dir, 'cards'), seed: 'models/registry.json' }, ctx());
+    await reg.start();
+    for (const name of MODELS) {
+      const champion = await reg.byAlias(name, 'champion');
+      assert.ok(champion);
+      const { file: _f, ...card } = versionCard(champion);
+      const { file: _g, ...original } = cards.production(name) ?? assert.fail(`${name} has a Production card`);
+      assert.deepEqual(card, original);
+    }
+    await reg.close();
   });
 });
