@@ -61,7 +61,9 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
   const registry = registryResolvers();
   return {
     DateTime: DateTimeScalar,
-    ...registry,
+    Query: {
+      ...registry.Query,
+    },
     Mutation: {
       ...registry.Mutation,
       predictSurge: s.one,
@@ -73,5 +75,8 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
       scoreCredit: c.one,
       scoreCreditBatch: c.batch,
     },
+    Model: registry.Model,
+    ModelVersion: registry.ModelVersion,
+    ModelLineage: registry.ModelLineage,
   };
 }
