@@ -70,6 +70,8 @@ export const PlatformConfigSchema = z.object({
     modelRuntime: connector,
     /** Object storage of the lake's Delta tables (`local` under <dataDir>/lake, `s3`). */
     lakeStore: connector,
+    /** The model registry (versions, aliases, stages, lineage): `file` under <dataDir>/registry, `mlflow` (a tracking server). */
+    modelVersionRegistry: connector,
   }).strict(),
   models: z.object({ registry: z.string().min(1) }).strict(),
   /** The background jobs this process runs (`gofuture run` overrides it). */
@@ -130,6 +132,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
         pubSub: { kind: 'memory' },
         modelRuntime: { kind: 'onnx' },
         lakeStore: { kind: 'local', root: path.join(dataDir, 'lake') },
+        modelVersionRegistry: { kind: 'file', root: path.join(dataDir, 'registry'), seed: 'models/registry.json' },
       },
     };
   }
@@ -144,6 +147,7 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
       pubSub: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },
       modelRuntime: { kind: 'onnx' },
       lakeStore: { kind: 's3', endpoint: env.S3_ENDPOINT ?? 'http://127.0.0.1:18333', bucket: env.S3_BUCKET ?? 'gofuture-lake' },
+      modelVersionRegistry: { kind: 'mlflow', url: env.MLFLOW_URL ?? 'http://127.0.0.1:15000', seed: 'models/registry.json' },
     },
     cdc: {
       changeSource: {

@@ -11,6 +11,7 @@ import { loadModelRegistry } from '../connectors/onnx/index.ts';
 import { subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import type { PlatformConnectors } from './connectors.ts';
 import { windowSizes } from './job-set.ts';
+import { openModelVersionRegistry } from './model-version-registry.ts';
 
 export async function startSubgraph(name: SubgraphName, config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger): Promise<SubgraphServer> {
   const common = {
@@ -37,8 +38,21 @@ export async function startSubgraph(name: SubgraphName, config: Readonly<Platfor
       };
       return { ...server, close, [Symbol.asyncDispose]: close };
     }
-    case 'models':
-      return startModelsSubgraph({ ...common, modelRuntime: c.modelRuntime, registry: await loadModelRegistry(config.models.registry) });
+    case 'models': {
+      const registry = await loadModelRegistry(config.models.registry);
+      const versions = await openModelVersionRegistry(config, { logger: common.logger.child({ connector: 'modelVersionRegistry' }), metrics: defaultRegistry });
+      try {
+        const server = await startModelsSubgraph({ ...common, modelRuntime: c.modelRuntime, registry, versions });
+        const close = async (): Promise<void> => {
+          await server.close();
+          await versions.close();
+        };
+        return { ...server, close, [Symbol.asyncDispose]: close };
+      } catch (e) {
+        await versions.close();
+        throw e;
+      }
+    }
     case 'metrics':
       return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config), jobStaleAfterMs: config.jobStaleAfterMs });
     case 'lake': {

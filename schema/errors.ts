@@ -73,7 +73,8 @@ export const ERROR_CATALOGUE = {
   MODEL_NOT_FOUND: { status: 404, expose: 'message', message: 'model {model} not found', description: 'The model or version asked for is not in the registry.' },
   MODEL_INPUT_INVALID: { status: 400, expose: 'message', message: 'invalid model input: {reason}', description: 'The features given to a prediction do not fit the model (missing, wrong shape, out of range).' },
   MODEL_RUN_FAILED: { status: 500, expose: 'none', message: 'model {model} failed to run: {reason}', description: 'The model runtime failed on valid input.' },
-  MODEL_GATE_FAILED: { status: 500, expose: 'none', message: 'model {model} v{version} is {stage} but fails its gate: {failures}', description: 'A Production model card fails its deployment gate (schema/model-gates.ts); the registry refuses to load it. Retrain, or mark the card Staging.' },
+  // 409, safe to show: promoteModel / setAlias('champion') refused (the alias stays where it was); also a Production card of models/registry.json that fails at start
+  MODEL_GATE_FAILED: { status: 409, expose: 'message', message: 'model {model} v{version} fails its gate for {stage}: {failures}', description: 'A version that fails its deployment gate (schema/model-gates.ts) cannot become champion (promoteModel, setAlias) nor be a Production card; the alias stays where it was. Retrain, or promote another version.' },
   // feature store (issue 9 §1: schema/features, jobs/features/offline, jobs/features/materialize*)
   // 400, safe to show: a caller's feature reference names no view or feature
   FEATURE_REF_INVALID: { status: 400, expose: 'message', message: 'invalid feature reference: {ref}', description: 'A feature reference is not `view:feature` (or `view:*`) of a defined feature view (schema/features); `gofuture features list` shows them.' },

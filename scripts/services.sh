@@ -2,14 +2,15 @@
 # Real backing services for the `services` profile, on loopback, data under $SERVICES_DIR:
 # Kafka 3.9 (KRaft, one broker+controller), ClickHouse (Debian 18.16), Redis 7, PostgreSQL 15,
 # an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto),
-# Prometheus + Alertmanager (Debian) with the repo's alerting rules.
+# Prometheus + Alertmanager (Debian) with the repo's alerting rules, and an MLflow tracking server
+# for the model registry (PyPI mlflow in a cached venv).
 #
 #   scripts/services.sh up     [service...]   install what is missing, start, wait until ready
 #   scripts/services.sh down   [service...]   stop what `up` started (by pid file, never by name)
 #   scripts/services.sh status [service...]   state, pid and ports; exit 3 unless all are ready
 #   scripts/services.sh env    [service...]   print the `export ...` line that `up` prints
 #
-# Services: kafka, clickhouse (ch), redis, postgres (pg), s3, prometheus, alertmanager. None named: all.
+# Services: kafka, clickhouse (ch), redis, postgres (pg), s3, prometheus, alertmanager, mlflow. None named: all.
 # Test-only instances: no passwords, trust auth, loopback only. Usage and numbers: docs/services.md.
 set -Eeuo pipefail
 
@@ -36,6 +37,9 @@ ALL_SERVICES+=(prometheus alertmanager)
 source "$HELPERS/s3/s3.sh"
 # shellcheck source=services/prometheus/prometheus.sh
 source "$HELPERS/prometheus/prometheus.sh"
+ALL_SERVICES+=(mlflow)
+# shellcheck source=services/mlflow/mlflow.sh
+source "$HELPERS/mlflow/mlflow.sh"
 INSTALL_LOG=$SERVICES_DIR/install.log
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
@@ -46,7 +50,7 @@ die() { say "error: $*"; exit 1; }
 now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
 since() { local ms=$(($(now_ms) - $1)); printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)); }
 
-usage() { sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 canonical() {
   case $1 in
@@ -57,6 +61,7 @@ canonical() {
     s3) echo s3 ;;
     prometheus | prom) echo prometheus ;;
     alertmanager | am) echo alertmanager ;;
+    mlflow) echo mlflow ;;
     *) return 1 ;;
   esac
 }
@@ -74,6 +79,7 @@ ports_of() {
     s3) s3_ports ;;
     prometheus) echo "$PROMETHEUS_PORT" ;;
     alertmanager) echo "$ALERTMANAGER_PORT" ;;
+    mlflow) mlflow_ports ;;
   esac
 }
 
@@ -87,6 +93,7 @@ marker_of() {
     s3) s3_marker ;;
     prometheus) prometheus_bin ;;
     alertmanager) alertmanager_bin ;;
+    mlflow) mlflow_marker ;;
   esac
 }
 
@@ -99,6 +106,7 @@ env_of() {
     s3) s3_env ;;
     prometheus) prometheus_env ;;
     alertmanager) alertmanager_env ;;
+    mlflow) mlflow_env ;;
   esac
 }
 
@@ -381,6 +389,7 @@ cmd_up() {
   ensure_packages "$@"
   [[ " $* " != *" kafka "* ]] || ensure_kafka_jars
   [[ " $* " != *" s3 "* ]] || ensure_s3
+  [[ " $* " != *" mlflow "* ]] || ensure_mlflow
   for svc; do
     mkdir -p "$(svc_dir "$svc")"
     if pid=$(running_pid "$svc"); then
@@ -462,7 +471,7 @@ main() {
   esac
   (($#)) || set -- "${ALL_SERVICES[@]}"
   for name; do
-    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3, prometheus, alertmanager)"
+    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3, prometheus, alertmanager, mlflow)"
     [[ " ${services[*]} " == *" $svc "* ]] || services+=("$svc")
   done
   if [[ $cmd == up || $cmd == down ]]; then

@@ -4,12 +4,15 @@ import { DuckDbWarehouse, duckDbWarehouseConfigSchema } from './duckdb-warehouse
 import { MemoryEventLog, memoryEventLogConfigSchema } from './memory-event-log.ts';
 import { MemoryOnlineStore, memoryOnlineStoreConfigSchema } from './memory-online-store.ts';
 import { MemoryPubSub, memoryPubSubConfigSchema } from './memory-pub-sub.ts';
+import { FileModelVersionRegistry, fileModelVersionRegistryConfigSchema } from './file-model-version-registry.ts';
 
 export { createDuckDbWarehouse, DuckDbWarehouse, duckDbWarehouseConfigSchema, type DuckDbWarehouseConfig } from './duckdb-warehouse.ts';
 export { createMemoryEventLog, MemoryEventLog, memoryEventLogConfigSchema, type MemoryEventLogConfig } from './memory-event-log.ts';
 export { createMemoryOnlineStore, MemoryOnlineStore, memoryOnlineStoreConfigSchema, type MemoryOnlineStoreConfig } from './memory-online-store.ts';
 export { createMemoryPubSub, MemoryPubSub, memoryPubSubConfigSchema, type MemoryPubSubConfig } from './memory-pub-sub.ts';
 export { partitionForKey, murmur2 } from './murmur2.ts';
+export { createFileModelVersionRegistry, FileModelVersionRegistry, fileModelVersionRegistryConfigSchema, type FileModelVersionRegistryConfig } from './file-model-version-registry.ts';
+export { createMemoryModelRegistry } from './memory-model-registry.ts';
 
 export const memoryEventLogFactory: ConnectorFactory<typeof memoryEventLogConfigSchema, MemoryEventLog> = {
   capability: 'eventLog',
@@ -32,6 +35,13 @@ export const memoryOnlineStoreFactory: ConnectorFactory<typeof memoryOnlineStore
   create: (config, ctx) => new MemoryOnlineStore(config, ctx),
 };
 
+export const fileModelVersionRegistryFactory: ConnectorFactory<typeof fileModelVersionRegistryConfigSchema, FileModelVersionRegistry> = {
+  capability: 'modelVersionRegistry',
+  kind: 'file',
+  configSchema: fileModelVersionRegistryConfigSchema,
+  create: (config, ctx) => new FileModelVersionRegistry(config, ctx),
+};
+
 export const memoryPubSubFactory: ConnectorFactory<typeof memoryPubSubConfigSchema, MemoryPubSub> = {
   capability: 'pubSub',
   kind: 'memory',
@@ -44,5 +54,6 @@ export function registerEmbeddedConnectors(registry: ConnectorRegistry): Connect
     .register(memoryEventLogFactory)
     .register(duckDbWarehouseFactory)
     .register(memoryOnlineStoreFactory)
-    .register(memoryPubSubFactory);
+    .register(memoryPubSubFactory)
+    .register(fileModelVersionRegistryFactory);
 }

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { ModelRegistry } from '../../connectors/contracts/model-registry.ts';
 import type { ModelRuntime } from '../../connectors/contracts/model-runtime.ts';
+import type { ModelVersionRegistry } from '../../connectors/contracts/model-version-registry.ts';
 import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
 import { modelsResolvers } from './resolvers.ts';
@@ -17,6 +18,8 @@ export interface ModelsSubgraphOptions {
   /** A started runtime. */
   readonly modelRuntime: ModelRuntime;
   readonly registry: ModelRegistry;
+  /** A started ModelVersionRegistry: what `models`, `modelVersion` and `promoteModel` read and write. */
+  readonly versions: ModelVersionRegistry;
   readonly logger: Logger;
   readonly port: number;
   readonly host?: string;
@@ -44,7 +47,7 @@ export async function startModelsSubgraph(opts: ModelsSubgraphOptions): Promise<
     name: 'models',
     typeDefs: loadSubgraphTypeDefs('models'),
     resolvers: modelsResolvers(),
-    context: (req) => ({ ...req, runtime: opts.modelRuntime, registry: opts.registry, now }),
+    context: (req) => ({ ...req, runtime: opts.modelRuntime, registry: opts.registry, versions: opts.versions, now }),
     logger: opts.logger,
     port: opts.port,
     health: () => opts.modelRuntime.health(),

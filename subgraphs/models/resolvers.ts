@@ -1,6 +1,4 @@
 /** Resolvers of the models subgraph (schema/subgraphs/models.graphql). */
-import type { ModelCard } from '../../connectors/contracts/model-runtime.ts';
-import { checkGate, MODEL_GATES } from '../../schema/model-gates.ts';
 import { DateTimeScalar, type SubgraphResolvers } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
 import {
@@ -9,6 +7,7 @@ import {
 } from './feature-vectors.ts';
 import { FRAUD_MODEL, scoreFraudInputs } from './fraud-score.ts';
 import { checkBatchSize, predict, versionRef } from './predict.ts';
+import { registryResolvers } from './registry-resolvers.ts';
 
 export const MODEL_NAMES = {
   surge: 'surge_multiplier',
@@ -18,12 +17,6 @@ export const MODEL_NAMES = {
 } as const;
 
 const DEFAULT_THRESHOLD = 0.5;
-
-interface ModelNode {
-  readonly card: ModelCard;
-}
-
-const STAGE = { None: 'NONE', Staging: 'STAGING', Production: 'PRODUCTION', Archived: 'ARCHIVED' } as const;
 
 async function surge(ctx: ModelsContext, inputs: readonly SurgeArgs[], field: (i: number) => string) {
   const now = ctx.now();
@@ -65,16 +58,14 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
   const f = mutations(scoreFraudInputs);
   const d = mutations(demand);
   const c = mutations(credit);
+  const registry = registryResolvers();
   return {
     DateTime: DateTimeScalar,
     Query: {
-      models: (_: unknown, __: unknown, ctx: ModelsContext): ModelNode[] => ctx.registry.cards().map((card) => ({ card })),
-      model: (_: unknown, args: { readonly name: string; readonly version?: string | null }, ctx: ModelsContext): ModelNode | null => {
-        const card = args.version == null ? ctx.registry.production(args.name) : ctx.registry.cards().find((m) => m.name === args.name && m.version === args.version);
-        return card ? { card } : null;
-      },
+      ...registry.Query,
     },
     Mutation: {
+      ...registry.Mutation,
       predictSurge: s.one,
       predictSurgeBatch: s.batch,
       scoreFraud: f.one,
@@ -84,20 +75,8 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
       scoreCredit: c.one,
       scoreCreditBatch: c.batch,
     },
-    Model: {
-      name: (m: ModelNode) => m.card.name,
-      version: (m: ModelNode) => m.card.version,
-      stage: (m: ModelNode) => STAGE[m.card.stage],
-      metrics: (m: ModelNode) => Object.entries(m.card.metrics).map(([name, value]) => ({ name, value })),
-      featureNames: (m: ModelNode) => m.card.featureNames,
-      outputNames: (m: ModelNode) => m.card.outputNames,
-      trainedAt: (m: ModelNode) => m.card.trainedAt,
-      description: (m: ModelNode) => m.card.description,
-      loaded: (m: ModelNode, _: unknown, ctx: ModelsContext) => ctx.runtime.loaded().some((c) => c.name === m.card.name && c.version === m.card.version),
-      gate: (m: ModelNode) => {
-        const result = checkGate(m.card.name, m.card.metrics);
-        return { passed: result.passed, failures: result.failures, source: MODEL_GATES[m.card.name]?.source ?? 'no gate declared' };
-      },
-    },
+    Model: registry.Model,
+    ModelVersion: registry.ModelVersion,
+    ModelLineage: registry.ModelLineage,
   };
 }

@@ -16,6 +16,7 @@ import type { DomainEventOf } from '../../schema/events/domain-events.ts';
 import type { SubgraphServer } from '../../subgraphs/common/index.ts';
 import { startModelsSubgraph } from '../../subgraphs/models/index.ts';
 import { MODELS_DIR } from '../conformance/model-runtime.suite.ts';
+import { seededVersions } from './model-versions-fixture.ts';
 import { gqlData, silent } from './subgraph-fixtures.ts';
 
 const NOW = Date.UTC(2024, 4, 1, 15);
@@ -27,7 +28,7 @@ before(async () => {
   runtime = createOnnxModelRuntime({}, { logger: silent, metrics: new Registry() });
   await runtime.start();
   registry = await loadModelRegistry(join(MODELS_DIR, 'registry.json'));
-  server = await startModelsSubgraph({ modelRuntime: runtime, registry, logger: silent, port: 0, now: () => NOW });
+  server = await startModelsSubgraph({ modelRuntime: runtime, registry, versions: await seededVersions(registry), logger: silent, port: 0, now: () => NOW });
 });
 after(async () => {
   await server.close();

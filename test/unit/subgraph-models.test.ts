@@ -10,6 +10,7 @@ import { createOnnxModelRuntime } from '../../connectors/onnx/onnx-model-runtime
 import type { SubgraphServer } from '../../subgraphs/common/index.ts';
 import { startModelsSubgraph } from '../../subgraphs/models/index.ts';
 import { MODELS_DIR } from '../conformance/model-runtime.suite.ts';
+import { seededVersions } from './model-versions-fixture.ts';
 import { gql, gqlData, silent } from './subgraph-fixtures.ts';
 
 /** 2024-05-01T15:00:00Z (Wednesday), 18:00 in Moscow. */
@@ -23,7 +24,7 @@ before(async () => {
   runtime = createOnnxModelRuntime({}, { logger: silent, metrics });
   await runtime.start();
   registry = await loadModelRegistry(join(MODELS_DIR, 'registry.json'));
-  server = await startModelsSubgraph({ modelRuntime: runtime, registry, logger: silent, port: 0, now: () => NOW });
+  server = await startModelsSubgraph({ modelRuntime: runtime, registry, versions: await seededVersions(registry), logger: silent, port: 0, now: () => NOW });
 });
 after(async () => {
   await server.close();
