@@ -6,6 +6,8 @@
  * removes on the newer snapshot, so the last overwrite of a partition wins whole).
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { PlatformError } from '../../../schema/errors.ts';
@@ -118,7 +120,11 @@ export class DeltaTable {
       if (rel.startsWith(`${LOG_DIR}/`) || live.has(rel)) continue;
       const removedAt = state.tombstones.get(rel)?.deletionTimestamp ?? 0;
       if (Math.max(obj.lastModified, removedAt) > cutoff) continue;
-      if (!o.dryRun) await this.#deps.store.delete(obj.key);
+      if (!o.dryRun) {
+        await this.#deps.store.delete(obj.key);
+        // the local copy a remote store's reader cached (LakeTables.localFile) goes with it
+        await rm(path.join(this.#deps.scratchDir, 'cache', ...obj.key.split('/')), { force: true });
+      }
       deleted.push(rel);
     }
     if (deleted.length > 0) this.#deps.logger.info({ table: this.name, deleted: deleted.length, dryRun: o.dryRun ?? false }, 'vacuumed');
