@@ -1,8 +1,8 @@
 /**
  * Composition of the pipeline (orchestrator + SQL models): the TaskQueue connector of the profile
  * (`local` state file in the data dir; `pg-boss` on PG_URL in the services profile), the model
- * backend (the lake's Delta tables; plain DuckDB tables in `<dataDir>/pipeline-models.duckdb` when
- * the lake layer is not in this build), and the platform's warehouse, event log and pub-sub.
+ * backend (the lake's Delta tables over `connectors.lakeStore`), and the platform's warehouse, event
+ * log and pub-sub.
  */
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -13,8 +13,10 @@ import type { TaskQueue } from '../connectors/contracts/task-queue.ts';
 import { localTaskQueueFactory, pgBossTaskQueueFactory } from '../connectors/queue/index.ts';
 import type { ModelBackend } from '../jobs/models-sql/backend.ts';
 import type { LakeCatalog } from '../jobs/models-sql/catalog.ts';
-import { DuckDbModelBackend } from '../jobs/models-sql/duckdb-backend.ts';
-import { LakeModelBackend, type LakeDeltaApi, type LakeTablesLike } from '../jobs/models-sql/lake-backend.ts';
+import { LakeModelBackend } from '../jobs/models-sql/lake-backend.ts';
+import { commitQuery, compactTable, openLake, resolveRelation, vacuumLake } from '../jobs/lake/delta/index.ts';
+import { LakeConfigSchema } from '../jobs/lake/config.ts';
+import type { LakeStore } from '../connectors/contracts/lake-store.ts';
 import { createPipeline, PipelineConfigSchema, type Pipeline, type PipelineParts } from '../jobs/orchestrator/index.ts';
 import type { LakeSubgraphApi } from '../subgraphs/lake/index.ts';
 import { dateIn } from '../jobs/orchestrator/dag.ts';
@@ -23,7 +25,6 @@ import { validateConfig } from '../schema/config-validation.ts';
 import { errorMessage } from '../schema/errors.ts';
 import type { PlatformConfig } from './config.ts';
 import { connectorRegistry, type PlatformConnectors } from './connectors.ts';
-import type { Connector } from '../connectors/contracts/connector.ts';
 import type { OnlineStore } from '../connectors/contracts/online-store.ts';
 import { materializeForDate } from '../jobs/features/materialize.ts';
 import { backendOfflineSource } from '../jobs/features/offline/index.ts';
@@ -43,74 +44,45 @@ export function createTaskQueue(config: Readonly<PlatformConfig>, logger: Logger
   return registry.create<TaskQueue>('taskQueue', taskQueueConfig(config), { logger: logger.child({ connector: 'taskQueue' }), metrics }, 'pipeline.taskQueue');
 }
 
-type TableLike = ReturnType<LakeTablesLike['table']> & { vacuum(o?: object): Promise<unknown> };
-interface VacuumLake extends LakeTablesLike {
-  table(name: string): TableLike;
-}
-
-interface LakeModules {
-  readonly delta: LakeDeltaApi<VacuumLake> & {
-    openLake(store: unknown, o: { scratchDir: string; logger: Logger }): VacuumLake;
-    /** Delta OPTIMIZE of some partitions, and vacuum of every table (docs/decisions/0010). */
-    compactTable?(lake: VacuumLake, name: string, o: { partitions: readonly Record<string, string>[] }): Promise<unknown>;
-    vacuumLake?(lake: VacuumLake, o?: { tables?: readonly string[] }): Promise<unknown>;
-  };
-}
-
-// The lake layer (issue 8 §1-2, another change set) is loaded by path so this file builds without it.
-const LAKE_DELTA = '../jobs/lake/delta/index.ts';
-
-async function loadLake(): Promise<LakeModules | null> {
-  try {
-    const delta = (await import(LAKE_DELTA)) as LakeModules['delta'];
-    return typeof delta.commitQuery === 'function' && typeof delta.openLake === 'function' ? { delta } : null;
-  } catch {
-    return null;
-  }
-}
-
 export interface OpenedBackend {
   readonly backend: ModelBackend & LakeCatalog;
   readonly compactBronze?: (logicalDate: string) => Promise<void>;
-  readonly kind: 'lake' | 'duckdb';
+  readonly kind: 'lake';
   close(): Promise<void>;
 }
 
+/**
+ * The model backend on the lake's Delta tables, over the platform's `connectors.lakeStore` (local
+ * dir embedded, S3 in the services profile). An instance of our own, so the bronze job closing its
+ * store does not close ours. Files of a remote store are staged into `<lake.scratchDir>/pipeline/cache`
+ * before DuckDB reads them (docs/decisions/0010).
+ */
 export async function openModelBackend(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry): Promise<OpenedBackend> {
-  const lakeModules = await loadLake();
-  // the platform's lakeStore connector config (local dir embedded, S3 in the services profile); an
-  // instance of our own, so the bronze job closing its store does not close ours
-  const storeConfig = (config.connectors as Record<string, unknown>).lakeStore as ({ kind: string } & Json) | undefined;
-  if (lakeModules && storeConfig) {
-    const store = connectorRegistry().create<Connector>('lakeStore', storeConfig, { logger: logger.child({ connector: 'lakeStore' }), metrics }, 'connectors.lakeStore');
-    await store.start();
-    const lake = lakeModules.delta.openLake(store, { scratchDir: path.join(config.dataDir, 'lake-scratch', 'pipeline'), logger });
-    const db = await DuckDBInstance.create(':memory:');
-    const conn = await db.connect();
-    const backend = new LakeModelBackend({ lake, api: lakeModules.delta, conn });
-    return {
-      kind: 'lake',
-      backend,
-      // daily_etl's bronze_compaction: OPTIMIZE the date's bronze partitions, then vacuum
-      compactBronze: async (date) => {
-        const { compactTable, vacuumLake } = lakeModules.delta;
-        const bronze = (await lake.list()).filter((n) => n.startsWith('bronze.'));
-        for (const name of bronze) {
-          if (compactTable) await compactTable(lake, name, { partitions: [{ ingest_date: date }] });
-        }
-        if (vacuumLake) await vacuumLake(lake, { tables: bronze });
-        else for (const name of bronze) await lake.table(name).vacuum();
-      },
-      close: async () => {
-        conn.closeSync();
-        await store.close();
-      },
-    };
-  }
-  logger.warn('the lake layer (jobs/lake/delta, connectors.lakeStore) is not in this build: SQL models run on plain DuckDB tables');
-  const db = await DuckDBInstance.create(path.join(config.dataDir, 'pipeline-models.duckdb'));
+  const lakeConfig = validateConfig(LakeConfigSchema, config.lake, 'lake');
+  const store = connectorRegistry().create<LakeStore>('lakeStore', config.connectors.lakeStore, { logger: logger.child({ connector: 'lakeStore' }), metrics }, 'connectors.lakeStore');
+  await store.start();
+  const scratchDir = path.join(lakeConfig.scratchDir ?? path.join(config.dataDir, 'lake-scratch'), 'pipeline');
+  const lake = openLake(store, { scratchDir, logger });
+  const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
-  return { kind: 'duckdb', backend: new DuckDbModelBackend(conn), close: async () => conn.closeSync() };
+  await conn.run("SET TimeZone = 'UTC'");
+  const backend = new LakeModelBackend({ lake, api: { resolveRelation, commitQuery }, conn });
+  return {
+    kind: 'lake',
+    backend,
+    // daily_etl's bronze_compaction: OPTIMIZE the date's bronze partitions, then vacuum
+    compactBronze: async (date) => {
+      const bronze = (await lake.list()).filter((n) => n.startsWith('bronze.'));
+      for (const name of bronze) await compactTable(lake, name, { partitions: [{ ingest_date: date }] });
+      await vacuumLake(lake, { tables: bronze });
+    },
+    close: async () => {
+      conn.closeSync();
+      db.closeSync();
+      await lake.close();
+      await store.close();
+    },
+  };
 }
 
 function featureMaterializer(backend: ModelBackend & LakeCatalog, store: OnlineStore, stateDir: string, logger: Logger): (logicalDate: string) => Promise<void> {

@@ -9,6 +9,9 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { register as defaultRegistry } from 'prom-client';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
+import type { EventLog } from '../../connectors/contracts/event-log.ts';
+import type { PubSub } from '../../connectors/contracts/pub-sub.ts';
+import type { Connector } from '../../connectors/contracts/connector.ts';
 import type { TaskRun } from '../../connectors/contracts/task-queue.ts';
 import { backfill } from '../../jobs/orchestrator/backfill.ts';
 import { checkDate, dateIn } from '../../jobs/orchestrator/dag.ts';
@@ -52,12 +55,25 @@ export async function run(argv: readonly string[]): Promise<void> {
   });
   const logger = createLogger(config.logLevel);
   const needsWarehouse = sub === 'run' || sub === 'backfill';
-  let warehouse: Warehouse | null = null;
+  const started: { close(): Promise<void> }[] = [];
+  const connector = async <T extends Connector>(name: 'warehouse' | 'eventLog' | 'pubSub'): Promise<T> => {
+    const c = connectorRegistry().create<T>(name, config.connectors[name], { logger: logger.child({ connector: name }), metrics: defaultRegistry }, `connectors.${name}`);
+    await c.start();
+    started.unshift(c);
+    return c;
+  };
+  const parts: { warehouse?: Warehouse; eventLog?: EventLog; pubSub?: PubSub } = {};
   if (needsWarehouse) {
-    warehouse = connectorRegistry().create<Warehouse>('warehouse', config.connectors.warehouse, { logger: logger.child({ connector: 'warehouse' }), metrics: defaultRegistry }, 'connectors.warehouse');
-    await warehouse.start();
+    parts.warehouse = await connector<Warehouse>('warehouse');
+    // services profile: the alerts of a CLI run go to the shared alerts topic (Kafka) and the running
+    // platform's `alerts` subscription (Redis pub-sub). Embedded, both are in the platform's process:
+    // a CLI run alerts in its log and metric only.
+    if (config.profile === 'services') {
+      parts.eventLog = await connector<EventLog>('eventLog');
+      parts.pubSub = await connector<PubSub>('pubSub');
+    }
   }
-  const h = await openPipeline(config, warehouse ? { warehouse } : {}, logger, defaultRegistry);
+  const h = await openPipeline(config, parts, logger, defaultRegistry);
   const o = h.pipeline.orchestrator;
   const ac = new AbortController();
   const onSigint = (): void => {
@@ -134,6 +150,6 @@ export async function run(argv: readonly string[]): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
     await h.stop();
-    await warehouse?.close();
+    for (const c of started) await c.close();
   }
 }

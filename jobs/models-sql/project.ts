@@ -194,7 +194,12 @@ export async function loadProject(dir: string): Promise<ModelProject> {
       refs: r.rawRefs.map((x) => resolveRef(x, r.file)), sources: r.sources.map(([l, t]) => resolveSource(l, t)), tests,
     };
   });
-  const ordered = dependencyOrder(models);
+  // a relationships test reads its target: the target is built first (as dbt orders a test after both models)
+  const ordered = dependencyOrder(models.map((m) => ({
+    name: m.name,
+    refs: [...m.refs, ...m.tests.flatMap((t) => (t.kind === 'relationships' ? [resolveRef(t.to, m.file)] : []))],
+    model: m,
+  }))).map((x) => x.model);
   return {
     dir,
     models: ordered,

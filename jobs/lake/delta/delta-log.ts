@@ -122,10 +122,26 @@ export class TableState {
 
   apply(version: number, actions: readonly Action[]): void {
     if (version !== this.version + 1) throw new PlatformError('LAKE_TABLE_INVALID', `commit ${version} follows ${this.version}: the log has a gap`, { version });
-    let added = 0;
-    let removed = 0;
-    let rows = 0;
-    let info: CommitInfoAction | null = null;
+    this.#applyActions(actions);
+    if (!this.protocol || !this.metaData) throw new PlatformError('LAKE_TABLE_INVALID', `commit ${version}: no protocol or metaData before it`, { version });
+    this.version = version;
+    this.commits.push(summarizeCommit(version, actions));
+  }
+
+  /**
+   * The state at `version` from the actions of its checkpoint. `commits` then holds only what is
+   * added after (and the checkpoint's own commit, when the caller adds it): older history is read
+   * from the JSON commits on demand.
+   */
+  static fromCheckpoint(version: number, actions: readonly Action[]): TableState {
+    const s = new TableState();
+    s.#applyActions(actions);
+    if (!s.protocol || !s.metaData) throw new PlatformError('LAKE_TABLE_INVALID', `checkpoint ${version} has no protocol or metaData`, { version });
+    s.version = version;
+    return s;
+  }
+
+  #applyActions(actions: readonly Action[]): void {
     for (const a of actions) {
       if ('protocol' in a) {
         if (a.protocol.minReaderVersion > READER_VERSION) {
@@ -137,30 +153,41 @@ export class TableState {
       } else if ('add' in a) {
         this.files.set(a.add.path, a.add);
         this.tombstones.delete(a.add.path);
-        added++;
-        rows += numRecordsOf(a.add);
       } else if ('remove' in a) {
         this.files.delete(a.remove.path);
         this.tombstones.set(a.remove.path, a.remove);
-        removed++;
       } else if ('txn' in a) {
         this.txns.set(a.txn.appId, a.txn.version);
-      } else if ('commitInfo' in a) {
-        info = a.commitInfo;
       }
       // other actions (cdc, domainMetadata, ...) need writer features we do not declare: ignored
     }
-    if (!this.protocol || !this.metaData) throw new PlatformError('LAKE_TABLE_INVALID', `commit ${version}: no protocol or metaData before it`, { version });
-    this.version = version;
-    this.commits.push({
-      version,
-      timestamp: info?.timestamp ?? 0,
-      operation: info?.operation ?? 'UNKNOWN',
-      parameters: info?.operationParameters ?? {},
-      numAddedFiles: added,
-      numRemovedFiles: removed,
-      numOutputRows: rows,
-      commitInfo: info,
-    });
   }
+}
+
+/** What history shows of one commit. */
+export function summarizeCommit(version: number, actions: readonly Action[]): CommitSummary {
+  let added = 0;
+  let removed = 0;
+  let rows = 0;
+  let info: CommitInfoAction | null = null;
+  for (const a of actions) {
+    if ('add' in a) {
+      added++;
+      rows += numRecordsOf(a.add);
+    } else if ('remove' in a) {
+      removed++;
+    } else if ('commitInfo' in a) {
+      info = a.commitInfo;
+    }
+  }
+  return {
+    version,
+    timestamp: info?.timestamp ?? 0,
+    operation: info?.operation ?? 'UNKNOWN',
+    parameters: info?.operationParameters ?? {},
+    numAddedFiles: added,
+    numRemovedFiles: removed,
+    numOutputRows: rows,
+    commitInfo: info,
+  };
 }

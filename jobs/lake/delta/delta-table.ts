@@ -6,14 +6,17 @@
  * removes on the newer snapshot, so the last overwrite of a partition wins whole).
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { PlatformError } from '../../../schema/errors.ts';
 import type { LakeStore } from '../../../connectors/contracts/lake-store.ts';
 import {
-  parseCommit, READER_VERSION, serializeCommit, TableState, versionFile, versionOfKey, WRITER_VERSION, LOG_DIR,
+  parseCommit, READER_VERSION, serializeCommit, summarizeCommit, TableState, versionFile, versionOfKey, WRITER_VERSION, LOG_DIR,
   type Action, type AddAction, type CommitSummary, type PartitionValues, type RemoveAction,
 } from './delta-log.ts';
+import { CHECKPOINT_INTERVAL, checkpointVersionOfKey, lastCheckpointVersion, readCheckpoint, writeCheckpoint, type CheckpointDeps } from './checkpoint.ts';
 import { quoteIdent, quoteLiteral, schemaString, type DeltaField } from './delta-schema.ts';
 import { samePartition, stageQuery, type StagedWrite } from './delta-writer.ts';
 import { Snapshot } from './snapshot.ts';
@@ -56,6 +59,8 @@ export interface TableDeps {
   readonly store: LakeStore;
   readonly scratchDir: string;
   readonly logger: Logger;
+  /** A DuckDB connection for checkpoints (written every CHECKPOINT_INTERVAL versions, read first); absent: no checkpoints. */
+  readonly withConnection?: CheckpointDeps['withConnection'];
 }
 
 export class DeltaTable {
@@ -84,10 +89,16 @@ export class DeltaTable {
     return new Snapshot(this.name, this.prefix, state);
   }
 
-  /** Commits newest first (`limit` of them). */
+  /** Commits newest first (`limit` of them). Those before the checkpoint a reader started from are read from the JSON log. */
   async history(limit?: number): Promise<CommitSummary[]> {
     const state = await this.#latest();
     const all = [...state.commits].reverse();
+    const want = limit ?? Infinity;
+    for (let v = (state.commits[0]?.version ?? state.version + 1) - 1; v >= 0 && all.length < want; v--) {
+      const bytes = await this.#deps.store.get(`${this.prefix}${versionFile(v)}`);
+      if (!bytes) break; // cleaned up past the log retention
+      all.push(summarizeCommit(v, parseCommit(bytes, v)));
+    }
     return limit === undefined ? all : all.slice(0, limit);
   }
 
@@ -118,7 +129,11 @@ export class DeltaTable {
       if (rel.startsWith(`${LOG_DIR}/`) || live.has(rel)) continue;
       const removedAt = state.tombstones.get(rel)?.deletionTimestamp ?? 0;
       if (Math.max(obj.lastModified, removedAt) > cutoff) continue;
-      if (!o.dryRun) await this.#deps.store.delete(obj.key);
+      if (!o.dryRun) {
+        await this.#deps.store.delete(obj.key);
+        // the local copy a remote store's reader cached (LakeTables.localFile) goes with it
+        await rm(path.join(this.#deps.scratchDir, 'cache', ...obj.key.split('/')), { force: true });
+      }
       deleted.push(rel);
     }
     if (deleted.length > 0) this.#deps.logger.info({ table: this.name, deleted: deleted.length, dryRun: o.dryRun ?? false }, 'vacuumed');
@@ -180,6 +195,7 @@ export class DeltaTable {
         // the cache catches up on the next read (one GET), under the replay lock
         const removed = actions.filter((a) => 'remove' in a).length;
         this.#deps.logger.debug({ table: this.name, version, added: staged.adds.length, removed, rows: staged.numRecords }, 'committed');
+        if (version > 0 && version % CHECKPOINT_INTERVAL === 0) await this.#checkpoint(version);
         return { version, skipped: false, addedFiles: staged.adds.length, removedFiles: removed, numRecords: staged.numRecords };
       }
       this.#deps.logger.debug({ table: this.name, version, attempt }, 'commit conflict: another writer took the version, retrying');
@@ -242,6 +258,36 @@ export class DeltaTable {
     return actions;
   }
 
+  /** The writer of version `version` checkpoints it (unless others committed meanwhile: theirs then). A failure only logs: the JSON log stays complete. */
+  async #checkpoint(version: number): Promise<void> {
+    const withConnection = this.#deps.withConnection;
+    if (!withConnection) return;
+    try {
+      const state = await this.#latest();
+      if (state.version !== version) return;
+      await writeCheckpoint({ store: this.#deps.store, prefix: this.prefix, scratchDir: this.#deps.scratchDir, withConnection }, state);
+      this.#deps.logger.debug({ table: this.name, version }, 'checkpoint written');
+    } catch (e) {
+      this.#deps.logger.warn({ table: this.name, version, err: (e as Error).message }, 'checkpoint not written (readers replay the JSON log)');
+    }
+  }
+
+  /** The state at checkpoint `version` with the summary of its own commit, or null when it cannot be read. */
+  async #fromCheckpoint(version: number): Promise<TableState | null> {
+    const withConnection = this.#deps.withConnection;
+    if (!withConnection) return null;
+    try {
+      const state = await readCheckpoint({ store: this.#deps.store, prefix: this.prefix, scratchDir: this.#deps.scratchDir, withConnection }, version);
+      if (!state) return null;
+      const own = await this.#deps.store.get(`${this.prefix}${versionFile(version)}`);
+      if (own) state.commits.push(summarizeCommit(version, parseCommit(own, version)));
+      return state;
+    } catch (e) {
+      this.#deps.logger.warn({ table: this.name, version, err: (e as Error).message }, 'checkpoint unreadable: replaying the JSON log');
+      return null;
+    }
+  }
+
   /** The latest state: the cache plus any newer commits (probed one version at a time), or a full replay. */
   #latest(): Promise<TableState> {
     // one reader of new commits at a time: the cached state is advanced in place
@@ -251,7 +297,11 @@ export class DeltaTable {
   }
 
   async #catchUp(): Promise<TableState> {
-    if (!this.#state) this.#state = await this.#replay(Infinity);
+    if (!this.#state) {
+      // readers start from _last_checkpoint (then probe the commits after it), else replay the log
+      const cp = this.#deps.withConnection ? await lastCheckpointVersion(this.#deps.store, this.prefix) : null;
+      this.#state = (cp === null ? null : await this.#fromCheckpoint(cp)) ?? (await this.#replay(Infinity));
+    }
     const state = this.#state;
     for (;;) {
       const bytes = await this.#deps.store.get(`${this.prefix}${versionFile(state.version + 1)}`);
@@ -266,12 +316,18 @@ export class DeltaTable {
     return state;
   }
 
+  /** The state at `upTo` (or the newest listed): from the newest checkpoint at or below it, then the JSON commits after. */
   async #replay(upTo: number): Promise<TableState> {
-    const versions = (await this.#deps.store.list(`${this.prefix}${LOG_DIR}/`))
+    const listed = await this.#deps.store.list(`${this.prefix}${LOG_DIR}/`);
+    const checkpoints = listed.map((o) => checkpointVersionOfKey(o.key)).filter((v): v is number => v !== null && v <= upTo).sort((a, b) => b - a);
+    let state: TableState | null = null;
+    for (const cp of checkpoints.slice(0, 1)) state = await this.#fromCheckpoint(cp);
+    const from = state ? state.version : -1;
+    const versions = listed
       .map((o) => versionOfKey(o.key))
-      .filter((v): v is number => v !== null && v <= upTo)
+      .filter((v): v is number => v !== null && v > from && v <= upTo)
       .sort((a, b) => a - b);
-    const state = new TableState();
+    const replayed = state ?? new TableState();
     const chunk = 16;
     for (let i = 0; i < versions.length; i += chunk) {
       const part = versions.slice(i, i + chunk);
@@ -279,10 +335,10 @@ export class DeltaTable {
       part.forEach((v, j) => {
         const b = bodies[j];
         if (!b) throw new PlatformError('LAKE_TABLE_INVALID', `commit ${v} of ${this.name} vanished while reading`, { table: this.name });
-        state.apply(v, parseCommit(b, v));
+        replayed.apply(v, parseCommit(b, v));
       });
     }
-    return state;
+    return replayed;
   }
 }
 

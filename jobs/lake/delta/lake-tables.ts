@@ -28,6 +28,8 @@ export class LakeTables implements AsyncDisposable {
   readonly logger: Logger;
   readonly #tables = new Map<string, DeltaTable>();
   #duck: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | null = null;
+  #checkpointConn: Promise<DuckDBConnection> | null = null;
+  #checkpointChain: Promise<unknown> = Promise.resolve();
 
   constructor(store: LakeStore, o: LakeOptions = {}) {
     this.store = store;
@@ -39,7 +41,7 @@ export class LakeTables implements AsyncDisposable {
   table(name: string): DeltaTable {
     let t = this.#tables.get(name);
     if (!t) {
-      t = new DeltaTable(name, { store: this.store, scratchDir: this.scratchDir, logger: this.logger });
+      t = new DeltaTable(name, { store: this.store, scratchDir: this.scratchDir, logger: this.logger, withConnection: (fn) => this.#withCheckpointConnection(fn) });
       this.#tables.set(name, t);
     }
     return t;
@@ -66,6 +68,22 @@ export class LakeTables implements AsyncDisposable {
     return (await this.#duck).conn;
   }
 
+  /** Checkpoints of every table are written and read on one more connection of the lake's DuckDB, one at a time. */
+  #withCheckpointConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.#checkpointConn ??= (async () => {
+        await this.connection();
+        const duck = this.#duck;
+        if (!duck) throw new PlatformError('LAKE_TABLE_INVALID', 'the lake is closed');
+        return (await duck).instance.connect();
+      })();
+      return fn(await this.#checkpointConn);
+    };
+    const p = this.#checkpointChain.then(run, run);
+    this.#checkpointChain = p.catch(() => undefined);
+    return p;
+  }
+
   /** A local file DuckDB can read for a data file: the object itself on a local store, else a cached download (files are immutable). */
   async localFile(file: DeltaFile): Promise<string> {
     if (this.store.features.has(LAKE_STORE_FEATURES.localPath)) return this.store.localPath(file.key);
@@ -84,6 +102,9 @@ export class LakeTables implements AsyncDisposable {
   async close(): Promise<void> {
     const duck = this.#duck;
     this.#duck = null;
+    const ckpt = this.#checkpointConn;
+    this.#checkpointConn = null;
+    if (ckpt) (await ckpt.catch(() => null))?.closeSync();
     if (duck) {
       const d = await duck;
       d.conn.closeSync();

@@ -35,6 +35,15 @@ export class Child {
     return line;
   }
 
+  /** SIGSTOP / SIGCONT: freezes the child where it is (to look at what it left half done), then lets it go on. */
+  signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
+    if (this.#proc.exitCode === null && this.#proc.signalCode === null) this.#proc.kill(sig);
+  }
+
+  get running(): boolean {
+    return this.#proc.exitCode === null && this.#proc.signalCode === null;
+  }
+
   /** SIGKILL: no handler runs, nothing is flushed. */
   async kill9(): Promise<void> {
     if (this.#proc.exitCode === null && this.#proc.signalCode === null) this.#proc.kill('SIGKILL');
