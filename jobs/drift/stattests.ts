@@ -13,7 +13,8 @@ export interface TestResult {
   readonly pValue: number;
 }
 
-const ascending = (a: number, b: number): number => a - b;
+/** A sorted copy (typed-array sort: numeric, and far faster than Array#sort with a comparator). */
+const sorted = (xs: readonly number[]): Float64Array => Float64Array.from(xs).sort();
 
 /** Above this many lattice cells the KS p-value is the asymptotic one (Kolmogorov's distribution). */
 export const KS_EXACT_MAX_CELLS = 2e7;
@@ -26,8 +27,8 @@ export const KS_EXACT_MAX_CELLS = 2e7;
  * (a sum of positive terms, so a tiny p-value keeps its precision). scipy's method='exact'.
  */
 export function ks2Samp(reference: readonly number[], current: readonly number[]): TestResult {
-  const a = [...reference].sort(ascending);
-  const b = [...current].sort(ascending);
+  const a = sorted(reference);
+  const b = sorted(current);
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { statistic: 0, pValue: 1 };
@@ -80,8 +81,8 @@ function ksExactOutside(n1: number, n2: number, h: number): number {
 
 /** The first Wasserstein distance between two empirical distributions: ∫ |F_u - F_v| dx. */
 export function wassersteinDistance(u: readonly number[], v: readonly number[]): number {
-  const a = [...u].sort(ascending);
-  const b = [...v].sort(ascending);
+  const a = sorted(u);
+  const b = sorted(v);
   if (a.length === 0 || b.length === 0) return 0;
   let i = 0;
   let j = 0;
