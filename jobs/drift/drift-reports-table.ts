@@ -2,39 +2,15 @@
  * `ml.drift_reports`: one Delta table of drift check results. Each run appends one row per feature
  * column (`row_kind = 'column'`), one for the model's outputs when the run had them
  * (`'prediction'`) and one summary (`'dataset'`: drifted columns, share, dataset drift). Readers
- * (GraphQL `driftReports`) group the rows of a run by `run_id`.
+ * (GraphQL `driftReports`) group the rows of a run by `run_id`. Columns: schema/lake/drift-reports.ts.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { appendRows, resolveRelation, type LakeTables, type RowValue } from '../lake/delta/index.ts';
 import type { ColumnDrift } from './column-drift.ts';
 import type { DriftReport } from './detector.ts';
+import { DRIFT_REPORT_COLUMNS, DRIFT_REPORTS_TABLE, type StoredColumnDrift, type StoredDriftRun } from '../../schema/lake/drift-reports.ts';
 
-export const DRIFT_REPORTS_TABLE = 'ml.drift_reports';
-
-export const DRIFT_REPORT_COLUMNS = {
-  run_id: 'VARCHAR',
-  model: 'VARCHAR',
-  model_version: 'VARCHAR',
-  logical_date: 'DATE',
-  checked_at: 'TIMESTAMPTZ',
-  window_source: 'VARCHAR',
-  row_kind: 'VARCHAR',
-  column_name: 'VARCHAR',
-  column_kind: 'VARCHAR',
-  stattest: 'VARCHAR',
-  score: 'DOUBLE',
-  threshold: 'DOUBLE',
-  drifted: 'BOOLEAN',
-  psi: 'DOUBLE',
-  reference_rows: 'BIGINT',
-  current_rows: 'BIGINT',
-  reference_mean: 'DOUBLE',
-  current_mean: 'DOUBLE',
-  drifted_columns: 'BIGINT',
-  column_count: 'BIGINT',
-  drift_share: 'DOUBLE',
-  dataset_drift: 'BOOLEAN',
-} as const satisfies Record<string, string>;
+export { DRIFT_REPORTS_TABLE, DRIFT_REPORT_COLUMNS };
 
 export interface DriftRunMeta {
   readonly runId: string;
@@ -78,39 +54,6 @@ export async function appendDriftReport(lake: LakeTables, m: DriftRunMeta, r: Dr
   return res.version;
 }
 
-/** A stored run: its summary and its column rows (prediction last). */
-export interface StoredDriftRun {
-  readonly runId: string;
-  readonly model: string;
-  readonly modelVersion: string;
-  readonly logicalDate: string;
-  readonly checkedAt: string;
-  readonly windowSource: string;
-  readonly datasetDrift: boolean;
-  readonly driftedColumns: number;
-  readonly columnCount: number;
-  readonly share: number;
-  readonly driftShare: number;
-  readonly referenceRows: number;
-  readonly currentRows: number;
-  readonly columns: readonly StoredColumn[];
-  readonly prediction: StoredColumn | null;
-}
-
-export interface StoredColumn {
-  readonly column: string;
-  readonly kind: string;
-  readonly stattest: string;
-  readonly score: number | null;
-  readonly threshold: number;
-  readonly drifted: boolean;
-  readonly psi: number | null;
-  readonly referenceRows: number;
-  readonly currentRows: number;
-  readonly referenceMean: number | null;
-  readonly currentMean: number | null;
-}
-
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v ?? ''));
 
@@ -136,7 +79,7 @@ export async function readDriftRuns(lake: LakeTables, conn: DuckDBConnection, mo
   for (const [runId, list] of byRun) {
     const summary = list.find((r) => r.row_kind === 'dataset');
     if (!summary) continue;
-    const col = (r: Record<string, unknown>): StoredColumn => ({
+    const col = (r: Record<string, unknown>): StoredColumnDrift => ({
       column: str(r.column_name), kind: str(r.column_kind), stattest: str(r.stattest), score: num(r.score), threshold: Number(r.threshold), drifted: r.drifted === true, psi: num(r.psi),
       referenceRows: Number(r.reference_rows), currentRows: Number(r.current_rows), referenceMean: num(r.reference_mean), currentMean: num(r.current_mean),
     });
@@ -149,4 +92,9 @@ export async function readDriftRuns(lake: LakeTables, conn: DuckDBConnection, mo
     });
   }
   return out;
+}
+
+/** What the models subgraph's `driftReports` reads (subgraphs/models/drift-reports.ts), over the lake. */
+export function lakeDriftReportReader(lake: LakeTables): { driftReports(model: string, last: number): Promise<StoredDriftRun[]> } {
+  return { driftReports: async (model, last) => readDriftRuns(lake, await lake.connection(), model, last) };
 }

@@ -2,9 +2,12 @@
 import type { ModelRegistry } from '../../connectors/contracts/model-registry.ts';
 import type { ModelRuntime } from '../../connectors/contracts/model-runtime.ts';
 import type { RequestInfo } from '../common/index.ts';
+import type { DriftReportReader } from './drift-reports.ts';
 
 export interface ModelsContext extends RequestInfo {
   readonly runtime: ModelRuntime;
   readonly registry: ModelRegistry;
   readonly now: () => number;
+  /** The drift reports of the lake (`driftReports`); absent: none. */
+  readonly driftReports?: DriftReportReader;
 }

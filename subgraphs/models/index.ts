@@ -7,11 +7,13 @@ import type { ModelRegistry } from '../../connectors/contracts/model-registry.ts
 import type { ModelRuntime } from '../../connectors/contracts/model-runtime.ts';
 import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
+import type { DriftReportReader } from './drift-reports.ts';
 import { modelsResolvers } from './resolvers.ts';
 
 export { modelsResolvers, MODEL_NAMES } from './resolvers.ts';
 export { MAX_BATCH } from './predict.ts';
 export type { ModelsContext } from './context.ts';
+export type { DriftReportReader } from './drift-reports.ts';
 
 export interface ModelsSubgraphOptions {
   /** A started runtime. */
@@ -25,6 +27,8 @@ export interface ModelsSubgraphOptions {
   readonly signature?: SubgraphSignatureOptions;
   /** Clock for inputs without `at` (tests fix it). */
   readonly now?: () => number;
+  /** Drift reports of the lake (jobs/drift `lakeDriftReportReader`); absent: `driftReports` is empty. */
+  readonly driftReports?: DriftReportReader;
 }
 
 /** Loads the Production version of every model in the registry that the runtime does not have yet. */
@@ -44,7 +48,7 @@ export async function startModelsSubgraph(opts: ModelsSubgraphOptions): Promise<
     name: 'models',
     typeDefs: loadSubgraphTypeDefs('models'),
     resolvers: modelsResolvers(),
-    context: (req) => ({ ...req, runtime: opts.modelRuntime, registry: opts.registry, now }),
+    context: (req) => ({ ...req, runtime: opts.modelRuntime, registry: opts.registry, now, ...(opts.driftReports ? { driftReports: opts.driftReports } : {}) }),
     logger: opts.logger,
     port: opts.port,
     health: () => opts.modelRuntime.health(),

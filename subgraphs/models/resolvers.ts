@@ -3,6 +3,7 @@ import type { ModelCard } from '../../connectors/contracts/model-runtime.ts';
 import { checkGate, MODEL_GATES } from '../../schema/model-gates.ts';
 import { DateTimeScalar, type SubgraphResolvers } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
+import { driftReports } from './drift-reports.ts';
 import {
   creditFeatures, demandFeatures, forecastHour, surgeFeatures,
   type CreditArgs, type DemandArgs, type SurgeArgs,
@@ -73,6 +74,7 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
         const card = args.version == null ? ctx.registry.production(args.name) : ctx.registry.cards().find((m) => m.name === args.name && m.version === args.version);
         return card ? { card } : null;
       },
+      driftReports: (_: unknown, args: { readonly model: string; readonly last?: number | null }, ctx: ModelsContext) => driftReports(ctx.driftReports, args),
     },
     Mutation: {
       predictSurge: s.one,
