@@ -117,7 +117,7 @@ export function mlDags(deps: MlDagDeps): DagSpec[] {
  * fraud labels that arrives; at `minLabels` since the last retraining it runs today's
  * `retrain_fraud_score` again (Airflow's clear of the day's run) and resets the count.
  */
-export function retrainOnNewLabels(o: { readonly orchestrator: Orchestrator; readonly model?: string; readonly minLabels?: number; readonly timezone?: string; readonly now?: () => number }): (labels: number) => Promise<boolean> {
+export function retrainOnNewLabels(o: { readonly orchestrator: Pick<Orchestrator, 'trigger'>; readonly model?: string; readonly minLabels?: number; readonly timezone?: string; readonly now?: () => number }): (labels: number) => Promise<boolean> {
   let pending = 0;
   const dag = retrainDagId(o.model ?? 'fraud_score');
   return async (labels) => {
