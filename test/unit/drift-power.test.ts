@@ -1,6 +1,6 @@
 /**
  * Statistical tests of the drift detector (issue 9: a 0.5 sigma mean shift is detected in >= 95 % of
- * trials, no shift alarms in <= 5 %). Seeded trials, normal data; docs/decisions/0015-drift.md
+ * trials, no shift alarms in <= 5 %). Seeded trials, normal data; docs/decisions/0016-drift.md
  * gives the power calculation behind the sample sizes. Each claim is checked with a one-sided 99 %
  * Wilson bound on the observed rate, so a pass is evidence for the claim, not luck:
  * - detection: the lower bound of the detection rate must be >= 0.95;
