@@ -84,6 +84,9 @@ export const ERROR_CATALOGUE = {
   FEATURE_STORE_UNAVAILABLE: { status: 503, expose: 'code', message: 'The offline feature store is not available here.', description: 'historicalFeatures was asked of a features subgraph started without the lake (connectors.lakeStore); configure it or ask another replica.' },
   // training (jobs/training): 400, safe to show (the caller's own file or flag)
   TRAINING_DATA_INVALID: { status: 400, expose: 'message', message: 'training data refused: {reason}', description: 'A training set given to `gofuture train` (e.g. a UCI credit CSV via --data) lacks a column, has a value that is not a number or a label other than 0/1; the message names the file, line and column.' },
+  // drift (issue 9 section 4)
+  // 500, internal: a model version's reference.json is missing or malformed
+  DRIFT_REFERENCE_INVALID: { status: 500, expose: 'none', message: 'drift reference of {model} unusable: {reason}', description: 'A model version has no readable reference.json (the sample of its training rows the drift check compares with). Retrain the version with a reference profile (jobs/drift/reference-profile.ts).' },
   // pipeline (orchestrator, SQL models)
   PIPELINE_MODEL_INVALID: { status: 500, expose: 'none', message: '{file}: {reason}', description: 'A SQL model, its schema.yml or sources.yml, or a DAG definition is wrong (bad template call, unknown ref, cycle, invalid test spec). The message names the file; fix it in lake/models or jobs/orchestrator/dags.ts.' },
   PIPELINE_DAG_UNKNOWN: { status: 400, expose: 'message', message: 'unknown DAG "{dag}"', description: 'runPipeline or `gofuture pipeline` named a DAG that does not exist; `gofuture pipeline list` shows the DAGs.' },

@@ -15,6 +15,7 @@ import type { ModelProject } from '../models-sql/project.ts';
 import { buildModels, type ModelResult, type PipelineAlert } from '../models-sql/runner.ts';
 import type { AlertSink } from './alerts.ts';
 import { noopTask, task, type DagSpec, type TaskContext } from './dag.ts';
+import { mlDags, type MlDagDeps } from './ml-dags.ts';
 
 export interface PipelineDeps {
   readonly project: ModelProject;
@@ -28,6 +29,8 @@ export interface PipelineDeps {
   /** The feature store's materialisation for a date (jobs/features/materialize.ts); absent: a declared no-op. */
   readonly materializeFeatures?: (logicalDate: string) => Promise<void>;
   readonly now?: () => number;
+  /** The ML lifecycle DAGs (ml-dags.ts: drift checks, retraining); absent: the `retrain_models` placeholder. */
+  readonly ml?: MlDagDeps;
 }
 
 const DOMAIN_SOURCES = ['booking_events', 'driver_events', 'payment_events', 'pricing_events', 'booking_saga'];
@@ -123,7 +126,7 @@ export function platformDags(deps: PipelineDeps): DagSpec[] {
         task('publish_marts', ['gold'], 'gold marts to the warehouse by partition replace', (ctx) => publishMarts(deps, ctx)),
       ],
     },
-    {
+    ...(deps.ml ? mlDags(deps.ml) : [{
       id: 'retrain_models',
       description: 'placeholder for the retraining DAGs: features -> train -> evaluate -> deploy if better',
       schedule: null,
@@ -136,6 +139,6 @@ export function platformDags(deps: PipelineDeps): DagSpec[] {
         noopTask('evaluate', ['train'], 'placeholder: evaluate against the gate (ML issue)'),
         noopTask('deploy', ['evaluate'], 'placeholder: promote if it passed (ML issue)'),
       ],
-    },
+    }]),
   ];
 }

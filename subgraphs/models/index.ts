@@ -8,11 +8,13 @@ import type { ModelRuntime } from '../../connectors/contracts/model-runtime.ts';
 import type { ModelVersionRegistry } from '../../connectors/contracts/model-version-registry.ts';
 import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
+import type { DriftReportReader } from './drift-reports.ts';
 import { modelsResolvers } from './resolvers.ts';
 
 export { modelsResolvers, MODEL_NAMES } from './resolvers.ts';
 export { MAX_BATCH } from './predict.ts';
 export type { ModelsContext } from './context.ts';
+export type { DriftReportReader } from './drift-reports.ts';
 
 export interface ModelsSubgraphOptions {
   /** A started runtime. */
@@ -28,6 +30,8 @@ export interface ModelsSubgraphOptions {
   readonly signature?: SubgraphSignatureOptions;
   /** Clock for inputs without `at` (tests fix it). */
   readonly now?: () => number;
+  /** Drift reports of the lake (jobs/drift `lakeDriftReportReader`); absent: `driftReports` is empty. */
+  readonly driftReports?: DriftReportReader;
 }
 
 /** Loads the Production version of every model in the registry that the runtime does not have yet. */
@@ -47,7 +51,7 @@ export async function startModelsSubgraph(opts: ModelsSubgraphOptions): Promise<
     name: 'models',
     typeDefs: loadSubgraphTypeDefs('models'),
     resolvers: modelsResolvers(),
-    context: (req) => ({ ...req, runtime: opts.modelRuntime, registry: opts.registry, versions: opts.versions, now }),
+    context: (req) => ({ ...req, runtime: opts.modelRuntime, registry: opts.registry, versions: opts.versions, now, ...(opts.driftReports ? { driftReports: opts.driftReports } : {}) }),
     logger: opts.logger,
     port: opts.port,
     health: () => opts.modelRuntime.health(),

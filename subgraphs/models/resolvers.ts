@@ -1,6 +1,7 @@
 /** Resolvers of the models subgraph (schema/subgraphs/models.graphql). */
 import { DateTimeScalar, type SubgraphResolvers } from '../common/index.ts';
 import type { ModelsContext } from './context.ts';
+import { driftReports } from './drift-reports.ts';
 import {
   creditFeatures, demandFeatures, forecastHour, surgeFeatures,
   type CreditArgs, type DemandArgs, type SurgeArgs,
@@ -63,6 +64,7 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
     DateTime: DateTimeScalar,
     Query: {
       ...registry.Query,
+      driftReports: (_: unknown, args: { readonly model: string; readonly last?: number | null }, ctx: ModelsContext) => driftReports(ctx.driftReports, args),
     },
     Mutation: {
       ...registry.Mutation,

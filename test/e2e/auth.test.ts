@@ -68,6 +68,7 @@ const ACCESS: Readonly<Record<string, readonly Caller[]>> = {
   'Query.model': ['bi', 'service', 'admin'],
   'Query.modelVersion': ['bi', 'service', 'admin'],
   'Mutation.promoteModel': ['admin'],
+  'Query.driftReports': ['bi', 'admin'],
   'Mutation.predictSurge': ['service', 'admin'],
   'Mutation.predictSurgeBatch': ['service', 'admin'],
   'Mutation.scoreFraud': ['service', 'admin'],
