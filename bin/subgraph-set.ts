@@ -5,9 +5,7 @@ import type { SubgraphServer } from '../subgraphs/common/index.ts';
 import { startTripsSubgraph } from '../subgraphs/trips/index.ts';
 import { startPaymentsSubgraph } from '../subgraphs/payments/index.ts';
 import { startFeaturesSubgraph } from '../subgraphs/features/index.ts';
-import { startModelsSubgraph } from '../subgraphs/models/index.ts';
 import { startMetricsSubgraph } from '../subgraphs/metrics/index.ts';
-import { loadModelRegistry } from '../connectors/onnx/index.ts';
 import { subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import type { PlatformConnectors } from './connectors.ts';
 import { windowSizes } from './job-set.ts';
@@ -37,8 +35,11 @@ export async function startSubgraph(name: SubgraphName, config: Readonly<Platfor
       };
       return { ...server, close, [Symbol.asyncDispose]: close };
     }
-    case 'models':
-      return startModelsSubgraph({ ...common, modelRuntime: c.modelRuntime, registry: await loadModelRegistry(config.models.registry) });
+    case 'models': {
+      // serving by alias, prediction log, online quality (bin/models-serving.ts)
+      const { startServingModelsSubgraph } = await import('./models-serving.ts');
+      return startServingModelsSubgraph(common, config, c, logger);
+    }
     case 'metrics':
       return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config), jobStaleAfterMs: config.jobStaleAfterMs });
     case 'lake': {
