@@ -66,6 +66,7 @@ const ACCESS: Readonly<Record<string, readonly Caller[]>> = {
   // models
   'Query.models': ['bi', 'service', 'admin'],
   'Query.model': ['bi', 'service', 'admin'],
+  'Query.modelQuality': ['bi', 'service', 'admin'],
   'Mutation.predictSurge': ['service', 'admin'],
   'Mutation.predictSurgeBatch': ['service', 'admin'],
   'Mutation.scoreFraud': ['service', 'admin'],
