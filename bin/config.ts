@@ -10,6 +10,7 @@ import { PlatformError } from '../schema/errors.ts';
 import { validateConfig } from '../schema/config-validation.ts';
 import { authConfigFromEnv } from '../gateway/plugins/auth-config.ts';
 import { CorsConfigSchema, LimitsConfigSchema, PersistedOperationsConfigSchema } from '../gateway/plugins/policy-config.ts';
+import { ModelServingConfigSchema } from './models-serving-config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const connector = z.object({ kind: z.string().min(1) }).catchall(z.unknown());
@@ -73,7 +74,11 @@ export const PlatformConfigSchema = z.object({
     /** The model registry (versions, aliases, stages, lineage): `file` under <dataDir>/registry, `mlflow` (a tracking server). */
     modelVersionRegistry: connector,
   }).strict(),
-  models: z.object({ registry: z.string().min(1) }).strict(),
+  models: z.object({
+    registry: z.string().min(1),
+    /** Serving (docs/decisions/0016-serving.md): traffic policy per model, alias poll, prediction log, online quality. */
+    serving: ModelServingConfigSchema.prefault({}),
+  }).strict(),
   /** The background jobs this process runs (`gofuture run` overrides it). */
   jobs: z.array(z.enum(JOB_NAMES)).default(['simulator', 'landing', 'features', 'aggregation', 'orchestrator']),
   simulator: z.record(z.string(), z.unknown()).default({}),

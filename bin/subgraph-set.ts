@@ -5,13 +5,10 @@ import type { SubgraphServer } from '../subgraphs/common/index.ts';
 import { startTripsSubgraph } from '../subgraphs/trips/index.ts';
 import { startPaymentsSubgraph } from '../subgraphs/payments/index.ts';
 import { startFeaturesSubgraph } from '../subgraphs/features/index.ts';
-import { startModelsSubgraph } from '../subgraphs/models/index.ts';
 import { startMetricsSubgraph } from '../subgraphs/metrics/index.ts';
-import { loadModelRegistry } from '../connectors/onnx/index.ts';
 import { subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import type { PlatformConnectors } from './connectors.ts';
 import { windowSizes } from './job-set.ts';
-import { openModelVersionRegistry } from './model-version-registry.ts';
 
 export async function startSubgraph(name: SubgraphName, config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger): Promise<SubgraphServer> {
   const common = {
@@ -39,19 +36,9 @@ export async function startSubgraph(name: SubgraphName, config: Readonly<Platfor
       return { ...server, close, [Symbol.asyncDispose]: close };
     }
     case 'models': {
-      const registry = await loadModelRegistry(config.models.registry);
-      const versions = await openModelVersionRegistry(config, { logger: common.logger.child({ connector: 'modelVersionRegistry' }), metrics: defaultRegistry });
-      try {
-        const server = await startModelsSubgraph({ ...common, modelRuntime: c.modelRuntime, registry, versions });
-        const close = async (): Promise<void> => {
-          await server.close();
-          await versions.close();
-        };
-        return { ...server, close, [Symbol.asyncDispose]: close };
-      } catch (e) {
-        await versions.close();
-        throw e;
-      }
+      // serving by alias, prediction log, online quality (bin/models-serving.ts)
+      const { startServingModelsSubgraph } = await import('./models-serving.ts');
+      return startServingModelsSubgraph(common, config, c, logger);
     }
     case 'metrics':
       return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config), jobStaleAfterMs: config.jobStaleAfterMs });

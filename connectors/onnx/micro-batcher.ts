@@ -1,10 +1,20 @@
 /**
- * Coalesces calls into batches: every submit() arriving before the next flush (the same event-loop
- * turn, via setImmediate) joins one batch, and while a batch runs new submits queue up and go
- * together as the next one. At most one batch runs at a time per batcher; a batch holds up to
- * `maxItems` items unless a single submit is bigger (a submit is never split).
+ * Coalesces calls into batches across requests (dynamic batching, as Triton's max_queue_delay):
+ * the first submit() into an empty queue opens a window of `windowMs`; every submit arriving
+ * within it (from any request) joins the batch, which flushes when the window closes or as soon
+ * as the queue holds `maxItems` items (flush on size). While a batch runs new submits queue up
+ * and go together as the next one, at once when the run ends. At most one batch runs at a time
+ * per batcher; a batch holds up to `maxItems` items unless a single submit is bigger (a submit is
+ * never split). `windowMs: 0` merges only the calls of one event-loop turn (setImmediate).
  */
 export type BatchExecutor<I, O> = (items: readonly I[]) => Promise<readonly O[]>;
+
+export interface MicroBatcherOptions {
+  /** Items one batch takes at most; reaching it flushes at once. */
+  readonly maxItems: number;
+  /** How long the first queued call waits for company, in ms (0: the same event-loop turn). */
+  readonly windowMs: number;
+}
 
 interface Pending<I, O> {
   readonly items: readonly I[];
@@ -15,19 +25,24 @@ interface Pending<I, O> {
 export class MicroBatcher<I, O> {
   readonly #execute: BatchExecutor<I, O>;
   readonly #maxItems: number;
+  readonly #windowMs: number;
   #queue: Pending<I, O>[] = [];
-  #scheduled = false;
+  #queuedItems = 0;
+  #timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   #running: Promise<void> | null = null;
   #idle: (() => void)[] = [];
 
-  constructor(execute: BatchExecutor<I, O>, maxItems: number) {
+  constructor(execute: BatchExecutor<I, O>, options: MicroBatcherOptions | number) {
     this.#execute = execute;
-    this.#maxItems = maxItems;
+    const o = typeof options === 'number' ? { maxItems: options, windowMs: 0 } : options;
+    this.#maxItems = Math.max(1, o.maxItems);
+    this.#windowMs = Math.max(0, o.windowMs);
   }
 
   submit(items: readonly I[]): Promise<O[]> {
     return new Promise<O[]>((resolve, reject) => {
       this.#queue.push({ items, resolve, reject });
+      this.#queuedItems += items.length;
       this.#schedule();
     });
   }
@@ -39,12 +54,25 @@ export class MicroBatcher<I, O> {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#running) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
+    if (this.#running) return; // the running batch's end flushes the queue
+    if (this.#queuedItems >= this.#maxItems) {
+      this.#cancelTimer();
       this.#flush();
-    });
+      return;
+    }
+    if (this.#timer) return;
+    const fire = (): void => {
+      this.#timer = null;
+      this.#flush();
+    };
+    this.#timer = this.#windowMs === 0 ? setImmediate(fire) : setTimeout(fire, this.#windowMs);
+  }
+
+  #cancelTimer(): void {
+    if (!this.#timer) return;
+    if (this.#windowMs === 0) clearImmediate(this.#timer as NodeJS.Immediate);
+    else clearTimeout(this.#timer as NodeJS.Timeout);
+    this.#timer = null;
   }
 
   #flush(): void {
@@ -62,8 +90,10 @@ export class MicroBatcher<I, O> {
       size += next.items.length;
       this.#queue.shift();
     }
+    this.#queuedItems -= size;
     this.#running = this.#runBatch(batch).finally(() => {
       this.#running = null;
+      this.#cancelTimer();
       this.#flush();
     });
   }

@@ -1,8 +1,9 @@
 /**
  * ModelRuntime on onnxruntime-node. One InferenceSession per (name, version), created from the
- * file's bytes. run() validates the rows, then joins the model's micro-batcher: calls arriving in
- * the same event-loop turn (and while a run is in flight) become one session.run on a
- * float32 [batch, F] tensor, so many concurrent callers cost few inferences.
+ * file's bytes. run() validates the rows, then joins the model's micro-batcher: calls arriving
+ * within a short window (`batchWindowMs`, default 2 ms, from any request; flushed early at
+ * `batchMaxRows`) and while a run is in flight become one session.run on a float32 [batch, F]
+ * tensor, so many concurrent callers cost few inferences.
  */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
@@ -19,13 +20,18 @@ import { MicroBatcher } from './micro-batcher.ts';
 export const onnxModelRuntimeConfigSchema = z.object({
   /** Threads of one inference; default 1 (the models are small, batches are the parallelism). */
   intraOpNumThreads: z.number().int().min(1).max(64).optional(),
+  /** Cross-request batching: how long the first queued call waits for others, in ms (0: one event-loop turn). */
+  batchWindowMs: z.number().min(0).max(100).optional(),
+  /** Rows one coalesced session.run takes at most; reaching it flushes at once (a single bigger call runs alone, unsplit). */
+  batchMaxRows: z.number().int().min(1).max(65_536).optional(),
 }).strict();
 
 export type OnnxModelRuntimeConfig = z.output<typeof onnxModelRuntimeConfigSchema>;
 
 export const INPUT_NAME = 'features';
-/** Rows one coalesced session.run takes at most (a single bigger call still runs alone, unsplit). */
-const MAX_BATCH_ROWS = 8192;
+/** Defaults of the cross-request batching window (docs/decisions/0016-serving.md). */
+export const DEFAULT_BATCH_WINDOW_MS = 2;
+export const DEFAULT_BATCH_MAX_ROWS = 1024;
 
 type Row = readonly number[];
 
@@ -94,7 +100,10 @@ export class OnnxModelRuntime implements ModelRuntime {
       card,
       file: onnxPath,
       session,
-      batcher: new MicroBatcher<Row, ModelOutputs>((rows) => this.#infer(card, session, rows), MAX_BATCH_ROWS),
+      batcher: new MicroBatcher<Row, ModelOutputs>((rows) => this.#infer(card, session, rows), {
+        maxItems: this.#config.batchMaxRows ?? DEFAULT_BATCH_MAX_ROWS,
+        windowMs: this.#config.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS,
+      }),
     };
     const k = key(card.name, card.version);
     const previous = this.#models.get(k);

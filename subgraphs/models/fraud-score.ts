@@ -9,12 +9,9 @@ import { assessFraud, type FraudAssessment } from '../../schema/fraud-rules.ts';
 import { findRegion } from '../../schema/regions.ts';
 import type { ModelsContext } from './context.ts';
 import { fraudFeatures, localTime, type FraudArgs } from './feature-vectors.ts';
-import { predict, versionRef } from './predict.ts';
+import { predict, thresholdOf, type ModelRef } from './predict.ts';
 
 export const FRAUD_MODEL = 'fraud_score';
-
-/** A card without a stored threshold decides at 0.5. */
-const DEFAULT_THRESHOLD = 0.5;
 
 export interface FraudScoreResult {
   readonly paymentId: string | null;
@@ -26,7 +23,7 @@ export interface FraudScoreResult {
   readonly score: number;
   /** Deprecated alias of rules.riskLevel. */
   readonly riskLevel: FraudAssessment['riskLevel'];
-  readonly model: { name: string; version: string };
+  readonly model: ModelRef;
 }
 
 /** The rule assessment of one (already validated) input: the landing's inputs, the landing's function. */
@@ -48,10 +45,11 @@ export async function scoreFraudInputs(ctx: ModelsContext, inputs: readonly Frau
   const now = ctx.now();
   // fraudFeatures validates every input (region, amount, velocity) before anything is scored
   const features = inputs.map((a, i) => fraudFeatures(a, field(i), now));
-  const { card, values } = await predict(ctx, FRAUD_MODEL, 'probability', features);
-  const threshold = card.metrics.threshold ?? DEFAULT_THRESHOLD;
+  const rows = await predict(ctx, FRAUD_MODEL, 'probability', features, { entityIds: inputs.map((a) => a.paymentId), classifier: true });
   return inputs.map((a, i) => {
-    const probability = values[i] ?? 0;
+    const r = rows[i];
+    const probability = r?.value ?? 0;
+    const threshold = r ? thresholdOf(r.card) : 0.5;
     const rules = ruleAssessment(a, now);
     return {
       paymentId: a.paymentId ?? null,
@@ -61,7 +59,7 @@ export async function scoreFraudInputs(ctx: ModelsContext, inputs: readonly Frau
       threshold,
       score: probability,
       riskLevel: rules.riskLevel,
-      model: versionRef(card),
+      model: r?.model ?? { name: FRAUD_MODEL, version: '', alias: 'champion', variant: 'CHAMPION', shadowVersion: null },
     };
   });
 }

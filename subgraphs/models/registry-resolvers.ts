@@ -81,6 +81,8 @@ export function registryResolvers() {
         }
         await ctx.versions.setAlias(args.name, args.alias, args.version);
         ctx.logger.info({ model: args.name, version: args.version, alias: args.alias }, 'model alias set');
+        // serving switches now rather than at its next alias poll (a load failure keeps the old version serving)
+        await ctx.serving.models.refresh().catch((e: unknown) => ctx.logger.warn({ err: String(e), model: args.name }, 'serving refresh after promotion failed'));
         return ctx.versions.version(args.name, args.version);
       },
     },

@@ -7,8 +7,9 @@ import {
   type CreditArgs, type DemandArgs, type SurgeArgs,
 } from './feature-vectors.ts';
 import { FRAUD_MODEL, scoreFraudInputs } from './fraud-score.ts';
-import { checkBatchSize, predict, versionRef } from './predict.ts';
+import { checkBatchSize, predict, thresholdOf, type RowPrediction } from './predict.ts';
 import { registryResolvers } from './registry-resolvers.ts';
+import { qualityResolvers } from './serving/quality-resolvers.ts';
 
 export const MODEL_NAMES = {
   surge: 'surge_multiplier',
@@ -17,27 +18,28 @@ export const MODEL_NAMES = {
   credit: 'credit_default',
 } as const;
 
-const DEFAULT_THRESHOLD = 0.5;
+/** Row i of a predict result (predict returns one per input). */
+const at = (rows: readonly RowPrediction[], i: number): RowPrediction => rows[i] as RowPrediction;
 
 async function surge(ctx: ModelsContext, inputs: readonly SurgeArgs[], field: (i: number) => string) {
   const now = ctx.now();
   const features = inputs.map((a, i) => surgeFeatures(a, field(i), now));
-  const { card, values } = await predict(ctx, MODEL_NAMES.surge, 'multiplier', features);
-  return inputs.map((a, i) => ({ regionId: a.regionId, multiplier: values[i], demandSupplyRatio: features[i]?.demand_supply_ratio, model: versionRef(card) }));
+  const rows = await predict(ctx, MODEL_NAMES.surge, 'multiplier', features, { entityIds: inputs.map((a) => a.regionId) });
+  return inputs.map((a, i) => ({ regionId: a.regionId, multiplier: at(rows, i).value, demandSupplyRatio: features[i]?.demand_supply_ratio, model: at(rows, i).model }));
 }
 
 async function demand(ctx: ModelsContext, inputs: readonly DemandArgs[], field: (i: number) => string) {
   const now = ctx.now();
-  const { card, values } = await predict(ctx, MODEL_NAMES.demand, 'trips_next_hour', inputs.map((a, i) => demandFeatures(a, field(i), now)));
-  return inputs.map((a, i) => ({ regionId: a.regionId, hourStart: forecastHour(a.at, now), tripsNextHour: values[i], model: versionRef(card) }));
+  const rows = await predict(ctx, MODEL_NAMES.demand, 'trips_next_hour', inputs.map((a, i) => demandFeatures(a, field(i), now)), { entityIds: inputs.map((a) => a.regionId) });
+  return inputs.map((a, i) => ({ regionId: a.regionId, hourStart: forecastHour(a.at, now), tripsNextHour: at(rows, i).value, model: at(rows, i).model }));
 }
 
 async function credit(ctx: ModelsContext, inputs: readonly CreditArgs[], field: (i: number) => string) {
-  const { card, values } = await predict(ctx, MODEL_NAMES.credit, 'probability', inputs.map((a, i) => creditFeatures(a, field(i))));
-  const threshold = card.metrics.threshold ?? DEFAULT_THRESHOLD;
+  const rows = await predict(ctx, MODEL_NAMES.credit, 'probability', inputs.map((a, i) => creditFeatures(a, field(i))), { entityIds: inputs.map((a) => a.clientId), classifier: true });
   return inputs.map((a, i) => {
-    const p = values[i] ?? 0;
-    return { clientId: a.clientId ?? null, defaultProbability: p, defaultPrediction: p >= threshold, threshold, model: versionRef(card) };
+    const r = at(rows, i);
+    const threshold = thresholdOf(r.card);
+    return { clientId: a.clientId ?? null, defaultProbability: r.value, defaultPrediction: r.value >= threshold, threshold, model: r.model };
   });
 }
 
@@ -62,9 +64,11 @@ export function modelsResolvers(): SubgraphResolvers<ModelsContext> {
   const registry = registryResolvers();
   return {
     DateTime: DateTimeScalar,
+    ...qualityResolvers.types,
     Query: {
       ...registry.Query,
       driftReports: (_: unknown, args: { readonly model: string; readonly last?: number | null }, ctx: ModelsContext) => driftReports(ctx.driftReports, args),
+      ...qualityResolvers.Query,
     },
     Mutation: {
       ...registry.Mutation,

@@ -69,6 +69,7 @@ const ACCESS: Readonly<Record<string, readonly Caller[]>> = {
   'Query.modelVersion': ['bi', 'service', 'admin'],
   'Mutation.promoteModel': ['admin'],
   'Query.driftReports': ['bi', 'admin'],
+  'Query.modelQuality': ['bi', 'service', 'admin'],
   'Mutation.predictSurge': ['service', 'admin'],
   'Mutation.predictSurgeBatch': ['service', 'admin'],
   'Mutation.scoreFraud': ['service', 'admin'],
