@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { register as defaultRegistry } from 'prom-client';
 import { PlatformError } from '../../schema/errors.ts';
 import { CANDIDATE_SPECS, candidateSpec } from '../../jobs/training/candidate-specs.ts';
 import { parseCandidateKind, type CandidateKind } from '../../jobs/training/candidates.ts';
@@ -18,7 +19,8 @@ import { uciCreditDataset, type CreditFeatureSet } from '../../jobs/training/dat
 import type { Dataset } from '../../jobs/training/datasets/dataset.ts';
 import { trainAndRegister, type TrainProgress } from '../../jobs/training/train-candidates.ts';
 import { loadConfig } from '../config.ts';
-import { openModelVersionRegistry } from './train-registry.ts';
+import { createLogger } from '../logger.ts';
+import { openModelVersionRegistry } from '../model-version-registry.ts';
 
 const options = {
   profile: { type: 'string' }, config: { type: 'string' }, 'data-dir': { type: 'string' },
@@ -100,8 +102,8 @@ export async function run(argv: readonly string[]): Promise<void> {
     ...(values.config ? { file: values.config } : {}),
     overrides: values['data-dir'] ? { dataDir: values['data-dir'] } : {},
   });
-  const registry = openModelVersionRegistry(config);
-  await registry.start();
+  // the configured registry (file under the data dir, or MLflow in services), started and seeded
+  const registry = await openModelVersionRegistry(config, { logger: createLogger(config.logLevel).child({ connector: 'modelVersionRegistry' }), metrics: defaultRegistry });
   const progress = reporter(model);
   try {
     const { run: r, info } = await trainAndRegister(registry, spec, {

@@ -12,6 +12,7 @@ import { beatsBaselines, classificationBaselines, logLoss, regressionBaselines, 
 import type { CandidateSpec } from './candidate-specs.ts';
 import { fitCandidate, type CandidateConfig, type CandidateKind, type FittedCandidate } from './candidates.ts';
 import { bestOf, crossValidate, shuffledFolds, timeSeriesFolds, type CvResult, type CvStrategy } from './cross-validation.ts';
+import { buildReferenceProfile, encodeReferenceProfile, REFERENCE_ARTIFACT } from '../drift/reference-profile.ts';
 import type { Dataset } from './datasets/dataset.ts';
 import { auc, classification, mae, r2, rmse } from './evaluation.ts';
 import { chooseThreshold } from './model-evaluation.ts';
@@ -161,7 +162,12 @@ export async function trainCandidates(spec: CandidateSpec, options: TrainCandida
       ...(data.lineage?.dataTo ? { dataTo: data.lineage.dataTo } : {}),
     },
     description,
-    artifacts: { 'model.onnx': onnx, 'cv-results.json': cvJson },
+    artifacts: {
+      'model.onnx': onnx,
+      'cv-results.json': cvJson,
+      // the drift reference (jobs/drift): a seeded sample of the training split with the model's outputs
+      [REFERENCE_ARTIFACT]: encodeReferenceProfile(buildReferenceProfile(data, { model: spec.name, predictions: data.x.map((r) => chosen.predict(r)) })),
+    },
     tags: {
       trainer: 'gofuture-training',
       candidate: best.kind,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -51,11 +51,13 @@ void describe('gofuture train', () => {
     assert.match(r.out, /^baselines: .*persistence_rmse=/m);
     assert.match(r.out, /^beats every baseline$/m);
     assert.match(r.out, /^gate: passed$/m);
-    assert.match(r.out, /^registered demand_forecast version 1 \(memory registry\)$/m);
-    const version = JSON.parse(await readFile(path.join(outDir, 'demand_forecast', '1', 'version.json'), 'utf8')) as { flavor: string; baselines: Record<string, number>; lineage: { codeVersion: string } };
+    // the data dir's file registry, seeded with the committed models (demand_forecast v1), so this is v2 and outlives the process
+    assert.match(r.out, /^registered demand_forecast version 2 \(file registry\)$/m);
+    await access(path.join(dir, 'registry', 'models', 'demand_forecast', 'versions', '2', 'artifacts', 'model.onnx'));
+    const version = JSON.parse(await readFile(path.join(outDir, 'demand_forecast', '2', 'version.json'), 'utf8')) as { flavor: string; baselines: Record<string, number>; lineage: { codeVersion: string } };
     assert.ok(version.baselines.persistence_rmse);
     assert.ok(version.lineage.codeVersion.length > 0);
-    const session = await ort.InferenceSession.create(await readFile(path.join(outDir, 'demand_forecast', '1', 'model.onnx')));
+    const session = await ort.InferenceSession.create(await readFile(path.join(outDir, 'demand_forecast', '2', 'model.onnx')));
     assert.deepEqual(session.outputNames, ['trips_next_hour']);
     await session.release();
   });
