@@ -79,7 +79,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const { log, logger: parentLogger, metrics, onEmit, ...raw } = options;
   const config = validateConfig(SimulatorConfigSchema, raw, 'simulator');
   const logger = parentLogger.child({ job: 'simulator' });
-  const startTime = Math.floor((config.startTime ?? Date.now()) / STEP_MS) * STEP_MS;
+  const startTime = Math.floor((config.startTime ?? Date.now() + config.clockOffsetMs) / STEP_MS) * STEP_MS;
   const rng = new Rng(mixSeed(config.seed, 1));
   const runTag = mixSeed(config.seed, startTime, 7).toString(36).padStart(7, '0');
   let idSeq = 0;

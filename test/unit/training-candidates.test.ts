@@ -162,7 +162,7 @@ void describe('trainAndRegister', () => {
     assert.equal(info.lineage.codeVersion, 'abc123');
     assert.equal(info.lineage.trainingRows, info.metrics.rows_train);
     assert.deepEqual(info.featureNames, [...s.generate(createPrng(s.seed)).featureNames]);
-    assert.deepEqual(info.artifactPaths, ['cv-results.json', 'model.onnx']);
+    assert.deepEqual(info.artifactPaths, ['cv-results.json', 'model.onnx', 'reference.json']);
     assert.deepEqual(await registry.artifact('surge_multiplier', '1', 'model.onnx'), new Uint8Array(run.onnx));
     const cv = JSON.parse(new TextDecoder().decode(await registry.artifact('surge_multiplier', '1', 'cv-results.json'))) as { results: { kind: string }[] };
     assert.deepEqual(cv.results.map((r) => r.kind), ['linear', 'gradient_boosting']);
