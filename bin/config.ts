@@ -76,7 +76,7 @@ export const PlatformConfigSchema = z.object({
   }).strict(),
   models: z.object({
     registry: z.string().min(1),
-    /** Serving (docs/decisions/0016-serving.md): traffic policy per model, alias poll, prediction log, online quality. */
+    /** Serving (docs/decisions/0019-serving.md): traffic policy per model, alias poll, prediction log, online quality. */
     serving: ModelServingConfigSchema.prefault({}),
   }).strict(),
   /** The background jobs this process runs (`gofuture run` overrides it). */

@@ -1,4 +1,4 @@
-/** Config of serving in the models subgraph (`models.serving`): docs/decisions/0016-serving.md. */
+/** Config of serving in the models subgraph (`models.serving`): docs/decisions/0019-serving.md. */
 import { z } from 'zod';
 import { TrafficPoliciesSchema } from '../subgraphs/models/serving/traffic-policy.ts';
 

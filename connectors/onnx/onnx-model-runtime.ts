@@ -29,7 +29,7 @@ export const onnxModelRuntimeConfigSchema = z.object({
 export type OnnxModelRuntimeConfig = z.output<typeof onnxModelRuntimeConfigSchema>;
 
 export const INPUT_NAME = 'features';
-/** Defaults of the cross-request batching window (docs/decisions/0016-serving.md). */
+/** Defaults of the cross-request batching window (docs/decisions/0019-serving.md). */
 export const DEFAULT_BATCH_WINDOW_MS = 2;
 export const DEFAULT_BATCH_MAX_ROWS = 1024;
 
