@@ -8,7 +8,8 @@
  *   minimum over the partitions that hold data (the log's end offsets say which), never moving back.
  *   A partition that holds data but never yields a valid event stops counting once the group has
  *   consumed it all, or after `unseenPartitionTimeoutMs`. A partition that falls silent holds the
- *   watermark: its windows stay open (published live as running) until it moves again.
+ *   watermark until it moves again or its producer writes a watermark mark into it
+ *   (schema/events/control-records.ts; the simulator does for idle partitions every few seconds).
  * - A window is FINAL when the job watermark passes its end: its row is written with is_final = true
  *   and it is published once, immediately. Running windows are written after every batch and
  *   published at most once per `publishIntervalMs` per key.
@@ -154,6 +155,18 @@ export async function startAggregationJob(deps: AggregationJobDeps): Promise<Agg
         pendingLetters.push({ record, code: 'EVENT_LATE', reason: outcome.reason, stage: AGGREGATION_JOB_NAME });
       }
     }
+    await settle();
+  };
+
+  /** A producer watermark mark of one partition: may close windows; checkpointed like an event. */
+  const onWatermark = async (topic: string, partition: number, watermarkMs: number): Promise<void> => {
+    if (!state.producerWatermark(`${topic}:${partition}`, watermarkMs)) return;
+    checkpointDirty = true;
+    await settle();
+  };
+
+  /** Closes what the watermark passed, then persists and publishes the changes. */
+  const settle = async (): Promise<void> => {
     const changes = state.drain();
     for (const v of changes.running) {
       pendingRows.set(keyOf(v), v);
@@ -188,6 +201,7 @@ export async function startAggregationJob(deps: AggregationJobDeps): Promise<Agg
     metrics,
     maxBatchSize: config.maxBatchSize,
     handle: (events) => exclusive(() => handle(events)),
+    onWatermark: (topic, partition, ms) => exclusive(() => onWatermark(topic, partition, ms)),
   });
 
   const stats: AggregationStats = {

@@ -3,15 +3,18 @@
  * totals, watermarks and lateness. No I/O: events in, window changes out, state as a JSON snapshot.
  *
  * Watermarks. Every partition (`topic:partition`) keeps the max event time it has delivered; its
- * watermark is that minus the allowed lateness. The job watermark is the minimum over the partitions
- * known to hold data (a known partition not yet seen holds it at -infinity), never moving back.
- * A window [start, end) is FINAL once the job watermark >= end.
+ * watermark is that minus the allowed lateness, raised to its producer's last watermark mark
+ * (schema/events/control-records.ts: the producer promised no later event there is older) when the
+ * mark is ahead: a quiet partition does not hold the job back. The job watermark is the minimum over
+ * the partitions known to hold data (a known partition not yet seen holds it at -infinity), never
+ * moving back. A window [start, end) is FINAL once the job watermark >= end.
  *
- * Lateness. An event is LATE when one of its windows (one per size) has end <= max(job watermark,
- * its own partition's watermark). It is then counted nowhere (so a 60-minute window is always the
- * sum of its 5-minute windows) and goes back to the caller for the dead-letter topic. Because the job
- * watermark never exceeds a partition's, the partition's own watermark decides: lateness depends only
- * on the record order within the partition, never on how partitions interleave, batch or restart.
+ * Lateness. An event is LATE when one of its windows (one per size) has end <= its own partition's
+ * share of the job watermark (max of its event watermark and its producer mark). It is then counted
+ * nowhere (so a 60-minute window is always the sum of its 5-minute windows) and goes back to the
+ * caller for the dead-letter topic. Because the job watermark never exceeds a partition's share, no
+ * accepted event falls into a final window, and lateness depends only on the record order within the
+ * partition, never on how partitions interleave, batch or restart.
  * Hence replays after a crash reproduce exactly the same counts.
  *
  * Exactly-once per record: each partition remembers the next offset to apply; records below it
@@ -58,6 +61,8 @@ export interface WindowChanges {
 export interface PartitionSnapshot {
   readonly nextOffset: string | null;
   readonly maxEventTime: number | null;
+  /** The producer's last watermark mark (absent in checkpoints written before marks). */
+  readonly producerWatermark?: number | null;
 }
 
 export interface WindowSnapshot {
@@ -91,6 +96,7 @@ export interface WindowStateConfig {
 interface PartitionState {
   nextOffset: bigint | null;
   maxEventTime: number | null;
+  producerWatermark: number | null;
 }
 
 /** All regions' windows of one size and start (the platform window is their sum). */
@@ -134,17 +140,34 @@ export class WindowState {
 
   /** Partitions known to hold data: each holds the watermark back until it delivers an event. */
   registerPartitions(keys: Iterable<string>): void {
-    for (const k of keys) if (!this.#partitions.has(k)) this.#partitions.set(k, { nextOffset: null, maxEventTime: null });
+    for (const k of keys) if (!this.#partitions.has(k)) this.#partitions.set(k, { nextOffset: null, maxEventTime: null, producerWatermark: null });
   }
 
-  /** Known partitions that have not delivered an event yet (they hold the watermark). */
+  /** Known partitions that have delivered neither an event nor a watermark mark yet (they hold the watermark). */
   unseenPartitions(): string[] {
-    return [...this.#partitions].filter(([, p]) => p.maxEventTime === null).map(([k]) => k);
+    return [...this.#partitions].filter(([, p]) => p.maxEventTime === null && p.producerWatermark === null).map(([k]) => k);
   }
 
-  /** Stops waiting for a partition that never delivered an event (kept if it has). */
+  /** Stops waiting for a partition that never delivered an event or a mark (kept if it has). */
   forgetUnseenPartition(key: string): void {
-    if (this.#partitions.get(key)?.maxEventTime === null) this.#partitions.delete(key);
+    const p = this.#partitions.get(key);
+    if (p && p.maxEventTime === null && p.producerWatermark === null) this.#partitions.delete(key);
+  }
+
+  /**
+   * A producer watermark mark of partition `key` (its promise: no later event there is older than
+   * `watermarkMs`). Raises the partition's share of the job watermark; never changes lateness.
+   * Returns whether it moved anything (marks only grow).
+   */
+  producerWatermark(key: string, watermarkMs: number): boolean {
+    let p = this.#partitions.get(key);
+    if (!p) {
+      p = { nextOffset: null, maxEventTime: null, producerWatermark: null };
+      this.#partitions.set(key, p);
+    }
+    if (p.producerWatermark !== null && watermarkMs <= p.producerWatermark) return false;
+    p.producerWatermark = watermarkMs;
+    return true;
   }
 
   /** The next offset to apply per partition key (null: nothing applied yet). */
@@ -163,7 +186,7 @@ export class WindowState {
   apply(key: string, offset: string, event: DomainEvent): ApplyOutcome {
     let p = this.#partitions.get(key);
     if (!p) {
-      p = { nextOffset: null, maxEventTime: null };
+      p = { nextOffset: null, maxEventTime: null, producerWatermark: null };
       this.#partitions.set(key, p);
     }
     const off = BigInt(offset);
@@ -174,13 +197,16 @@ export class WindowState {
     const contribution = contributionOf(event);
     if (!contribution) return { kind: 'ignored' };
 
+    // The partition's own share of the job watermark decides (the job watermark never exceeds it), so
+    // lateness depends on the partition's record order alone. A producer that keeps its watermark
+    // promise never sends an event below its mark, so then only the valid events decide.
     const partitionWm = p.maxEventTime - this.#lateness;
-    const closedUpTo = Math.max(partitionWm, this.#watermark ?? Number.NEGATIVE_INFINITY);
+    const closedUpTo = Math.max(partitionWm, p.producerWatermark ?? Number.NEGATIVE_INFINITY);
     for (const m of this.#minutes) {
       const start = Math.floor(t / (m * MINUTE)) * m * MINUTE;
       const end = start + m * MINUTE;
       if (end <= closedUpTo) {
-        const which = this.#watermark !== null && end <= this.#watermark ? 'job' : `partition ${key}`;
+        const which = end <= partitionWm ? `partition ${key}` : `producer watermark mark of partition ${key}`;
         return {
           kind: 'late',
           reason:
@@ -243,7 +269,9 @@ export class WindowState {
 
   snapshot(): WindowStateSnapshot {
     const partitions: Record<string, PartitionSnapshot> = {};
-    for (const [k, p] of this.#partitions) partitions[k] = { nextOffset: p.nextOffset === null ? null : p.nextOffset.toString(), maxEventTime: p.maxEventTime };
+    for (const [k, p] of this.#partitions) {
+      partitions[k] = { nextOffset: p.nextOffset === null ? null : p.nextOffset.toString(), maxEventTime: p.maxEventTime, producerWatermark: p.producerWatermark };
+    }
     const windows: WindowSnapshot[] = [];
     const seen: SeenSnapshot[] = [];
     for (const g of this.#groups.values()) {
@@ -256,7 +284,7 @@ export class WindowState {
   #restore(s: WindowStateSnapshot): void {
     this.#watermark = s.watermark;
     for (const [k, p] of Object.entries(s.partitions)) {
-      this.#partitions.set(k, { nextOffset: p.nextOffset === null ? null : BigInt(p.nextOffset), maxEventTime: p.maxEventTime });
+      this.#partitions.set(k, { nextOffset: p.nextOffset === null ? null : BigInt(p.nextOffset), maxEventTime: p.maxEventTime, producerWatermark: p.producerWatermark ?? null });
     }
     for (const w of s.windows) this.#group(w.windowMinutes, w.windowStart).regions.set(w.regionId, { ...w.counters });
     for (const x of s.seen ?? []) {
@@ -283,12 +311,13 @@ export class WindowState {
 
   #advanceWatermark(): void {
     if (this.#partitions.size === 0) return;
-    let min = Number.POSITIVE_INFINITY;
+    let candidate = Number.POSITIVE_INFINITY;
     for (const p of this.#partitions.values()) {
-      if (p.maxEventTime === null) return;
-      min = Math.min(min, p.maxEventTime);
+      const byEvents = p.maxEventTime === null ? Number.NEGATIVE_INFINITY : p.maxEventTime - this.#lateness;
+      const share = Math.max(byEvents, p.producerWatermark ?? Number.NEGATIVE_INFINITY);
+      if (share === Number.NEGATIVE_INFINITY) return;
+      candidate = Math.min(candidate, share);
     }
-    const candidate = min - this.#lateness;
     if (this.#watermark === null || candidate > this.#watermark) this.#watermark = candidate;
   }
 }

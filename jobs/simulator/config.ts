@@ -12,12 +12,6 @@ export const SimulatorConfigSchema = z
     /** Simulated time of the first tick, epoch ms. Default: now when the simulator is created. */
     startTime: z.number().int().positive().optional(),
     /**
-     * Without startTime: simulated time = the wall clock + this offset (ms, within a week either way),
-     * e.g. to run the world at midday while it is night in its regions. Each start resumes at
-     * wall clock + offset, so restarts continue one shifted timeline as they do the real one.
-     */
-    clockOffsetMs: z.number().int().min(-7 * 86_400_000).max(7 * 86_400_000).default(0),
-    /**
      * Fleet size, as average drivers per region (each region gets a share proportional to its demand
      * weight, at least 3). Default: sized from the demand (ratePerSecond) so that even the peak hour in
      * snow finds enough drivers to log on (jobs/simulator/supply.ts). Which drivers are online follows
@@ -37,6 +31,12 @@ export const SimulatorConfigSchema = z
     /** Share of events published late (out of order), each held back by up to `maxLatenessMs`. */
     lateShare: z.number().min(0).max(1).default(0.01),
     maxLatenessMs: z.number().int().min(0).max(3_600_000).default(10_000),
+    /**
+     * Simulated ms after which a partition that holds data but got no record receives a producer
+     * watermark mark (schema/events/control-records.ts), so a quiet region does not hold the windows
+     * back. 0: no marks.
+     */
+    watermarkIntervalMs: z.number().int().min(0).max(3_600_000).default(5000),
     /** Share of riders who are fraudsters (schema/fraud-patterns.ts: mostly flagged, crypto, night rides, bursts). */
     fraudShare: z.number().min(0).max(1).default(0.004),
     /**

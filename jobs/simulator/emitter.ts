@@ -14,9 +14,11 @@ import {
 } from '../../schema/events/domain-events.ts';
 import type { EventLog, ProducerRecord } from '../../connectors/contracts/event-log.ts';
 import type { FraudLabel } from '../../schema/events/fraud-labels.ts';
-import { TOPICS } from '../../schema/events/topics.ts';
+import { DOMAIN_TOPICS, TOPICS } from '../../schema/events/topics.ts';
+import { isControlRecord } from '../../schema/events/control-records.ts';
 import { counter } from '../../connectors/support/metrics.ts';
 import type { Rng } from './prng.ts';
+import { WatermarkMarks } from './watermark-marks.ts';
 
 /** The microservice of seed 002 that owns each topic (the envelope's `producer`). */
 const PRODUCER: Readonly<Record<string, string>> = {
@@ -60,6 +62,8 @@ export interface EmitterOptions {
   readonly lateShare: number;
   readonly maxLatenessMs: number;
   readonly invalidShare: number;
+  /** Producer watermark marks for quiet partitions after this many simulated ms (0: none). */
+  readonly watermarkIntervalMs?: number;
   readonly onEmit?: ((event: DomainEvent) => void) | undefined;
 }
 
@@ -72,9 +76,13 @@ export class Emitter {
   readonly #eventsTotal;
   readonly #lateTotal;
   readonly #invalidTotal;
+  readonly #marks: WatermarkMarks | null;
 
   constructor(o: EmitterOptions) {
     this.#o = o;
+    this.#marks = (o.watermarkIntervalMs ?? 0) > 0
+      ? new WatermarkMarks({ log: o.log, intervalMs: o.watermarkIntervalMs ?? 0, producerOf: (topic) => PRODUCER[topic] ?? 'simulator' })
+      : null;
     const byType = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>;
     this.stats = { emitted: 0, published: 0, late: 0, invalid: 0, labels: 0, fraudLabels: 0, byType };
     this.#eventsTotal = counter(o.metrics, 'gofuture_simulator_events_total', 'Domain events the simulator emitted', ['type']);
@@ -140,8 +148,17 @@ export class Emitter {
     return this.#outgoing.length + this.#held.length;
   }
 
-  /** Publishes the outgoing batch: one publish per topic, in emission order within a topic. */
-  async flush(): Promise<void> {
+  /**
+   * Publishes the outgoing batch: one publish per topic, in emission order within a topic. With the
+   * simulated time reached (`now`: every event below it was emitted), quiet partitions also get a
+   * producer watermark mark, after the topic's events.
+   */
+  async flush(now?: number): Promise<void> {
+    if (this.#marks && now !== undefined) {
+      const held = this.#held.flatMap((h) => (h.item.event ? [{ topic: h.item.topic, key: h.item.record.key, occurredAt: h.item.event.occurred_at }] : []));
+      const marks = await this.#marks.due(now, this.#outgoing.map((i) => ({ topic: i.topic, key: i.record.key })), held, DOMAIN_TOPICS.map((t) => t.name));
+      this.#outgoing.push(...marks);
+    }
     if (this.#outgoing.length === 0) return;
     const batch = this.#outgoing;
     this.#outgoing = [];
@@ -164,7 +181,7 @@ export class Emitter {
         return;
       }
       const labels = topics[i]?.[0] === TOPICS.fraudLabels.name;
-      if (!labels) this.stats.published += items.length;
+      if (!labels) this.stats.published += items.filter((i) => !isControlRecord(i.record)).length;
       if (onEmit) for (const item of items) if (item.event) onEmit(item.event);
     });
     if (failed.length > 0) {

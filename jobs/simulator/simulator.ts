@@ -79,7 +79,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const { log, logger: parentLogger, metrics, onEmit, ...raw } = options;
   const config = validateConfig(SimulatorConfigSchema, raw, 'simulator');
   const logger = parentLogger.child({ job: 'simulator' });
-  const startTime = Math.floor((config.startTime ?? Date.now() + config.clockOffsetMs) / STEP_MS) * STEP_MS;
+  const startTime = Math.floor((config.startTime ?? Date.now()) / STEP_MS) * STEP_MS;
   const rng = new Rng(mixSeed(config.seed, 1));
   const runTag = mixSeed(config.seed, startTime, 7).toString(36).padStart(7, '0');
   let idSeq = 0;
@@ -91,6 +91,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     lateShare: config.lateShare,
     maxLatenessMs: config.maxLatenessMs,
     invalidShare: config.invalidShare,
+    watermarkIntervalMs: config.watermarkIntervalMs,
     onEmit,
   });
   const counters: SimCounters = { bookingsCreated: 0, bookingsActive: 0, fraudBursts: 0 };
@@ -152,7 +153,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       await log.ensureTopics(config.fraudLabels ? [...DOMAIN_TOPICS, TOPICS.fraudLabels] : DOMAIN_TOPICS);
       topicsReady = true;
     }
-    await emitter.flush();
+    await emitter.flush(now);
     simTimeGauge.set(now / 1000);
     activeGauge.set(counters.bookingsActive);
   };

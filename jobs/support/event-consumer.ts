@@ -3,10 +3,13 @@
  * and validate each record, dead-letter the invalid ones with a reason, hand the valid ones to the
  * job in partition order. Offsets are committed by the EventLog only after `handle` resolved and
  * the dead letters are durable, so a crash re-delivers (jobs are idempotent by event id / version).
+ * Control records (schema/events/control-records.ts) are no events: skipped, never dead-lettered;
+ * a job that wants producer watermarks gets them through `onWatermark`, after the batch's events.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { parseDomainEvent, type DomainEvent } from '../../schema/events/domain-events.ts';
+import { isControlRecord, watermarkOf } from '../../schema/events/control-records.ts';
 import type { ConsumerHandle, EventLog, LogRecord } from '../../connectors/contracts/event-log.ts';
 import { counterOf, gaugeOf } from '../../connectors/support/metrics.ts';
 import { METRICS } from '../../schema/operations/metric-names.ts';
@@ -30,6 +33,11 @@ export interface EventJobOptions {
    * it judged invalid for its own reasons: late, inconsistent); they are published before commit.
    */
   readonly handle: (events: readonly ParsedRecord[]) => Promise<readonly DeadLetter[] | void>;
+  /**
+   * The highest producer watermark among one partition's batch (schema/events/control-records.ts),
+   * called after `handle` resolved for that batch's events and before its offsets are committed.
+   */
+  readonly onWatermark?: (topic: string, partition: number, watermarkMs: number, lastOffset: string) => Promise<void>;
 }
 
 export interface EventJob {
@@ -56,13 +64,20 @@ export async function startEventJob(o: EventJobOptions): Promise<EventJob> {
     handler: async (batch) => {
       const valid: ParsedRecord[] = [];
       const letters: DeadLetter[] = [];
+      let mark: { ms: number; offset: string } | null = null;
       for (const record of batch.records) {
+        if (isControlRecord(record)) {
+          const ms = watermarkOf(record);
+          if (ms !== null && (mark === null || ms > mark.ms)) mark = { ms, offset: record.offset };
+          continue;
+        }
         const r = parseDomainEvent(record.value);
         if (r.ok) valid.push({ record, event: r.event });
         else letters.push({ record, code: 'EVENT_INVALID', reason: r.reason, stage: o.name });
       }
       const more = valid.length > 0 ? await o.handle(valid) : undefined;
       if (more) letters.push(...more);
+      if (mark && o.onWatermark) await o.onWatermark(batch.topic, batch.partition, mark.ms, mark.offset);
       await sendToDeadLetter(o.log, letters);
       for (const l of letters) {
         dead.inc({ job: o.name, code: l.code });

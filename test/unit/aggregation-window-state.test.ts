@@ -281,3 +281,47 @@ void test('the same event delivered twice (same event_id, another offset) counts
   assert.equal(w5.counters.priceCount, 1);
   assert.equal(w15.counters.tripCount, 2);
 });
+
+void test('producer watermark marks: a quiet partition stops holding the job watermark; lateness stays the events\' own', () => {
+  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  s.registerPartitions(['booking-events:0', 'booking-events:1']);
+  const busy = feeder(s, 'booking-events:0');
+  const quiet = feeder(s, 'booking-events:1');
+  quiet(created('kzn', T0 + MIN));
+  busy(created('msk', T0 + MIN));
+  busy(created('msk', T0 + 11 * MIN));
+  // the quiet partition's last event (T0 + 1 min) holds every window open
+  assert.equal(s.drain().final.length, 0);
+  assert.equal(s.watermark(), T0 + MIN);
+  // its producer promises nothing older than T0 + 10 min will follow: [T0, T0 + 5) and [T0 + 5, T0 + 10) close
+  assert.equal(s.producerWatermark('booking-events:1', T0 + 10 * MIN), true);
+  assert.equal(s.producerWatermark('booking-events:1', T0 + 9 * MIN), false, 'marks only grow');
+  const { final } = s.drain();
+  assert.equal(s.watermark(), T0 + 10 * MIN);
+  assert.deepEqual(final.filter((v) => v.regionId !== null).map((v) => [v.regionId, v.windowStart]).sort(), [['kzn', T0], ['msk', T0]]);
+  // an event the mark promised away is late by the mark (deterministic: the partition's own state decides)
+  const broken = quiet(created('kzn', T0 + 2 * MIN));
+  assert.equal(broken.kind, 'late');
+  assert.match(broken.kind === 'late' ? broken.reason : '', /producer watermark mark of partition booking-events:1/);
+  // events at or after the mark count; the busy partition's lateness is untouched by the other's mark
+  assert.equal(quiet(created('kzn', T0 + 10 * MIN)).kind, 'applied');
+  assert.equal(busy(created('msk', T0 + 10 * MIN + 1)).kind, 'applied');
+  // the mark survives a snapshot
+  const restored = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 }, JSON.parse(JSON.stringify(s.snapshot())));
+  assert.equal(restored.watermark(), T0 + 10 * MIN);
+  assert.equal(restored.apply('booking-events:1', '99', created('kzn', T0 + 9 * MIN)).kind, 'late');
+});
+
+void test('a partition known only through marks counts with its mark; one with neither holds the watermark', () => {
+  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  s.registerPartitions(['booking-events:0', 'booking-events:1', 'booking-events:2']);
+  feeder(s, 'booking-events:0')(created('msk', T0 + 20 * MIN));
+  s.producerWatermark('booking-events:1', T0 + 6 * MIN);
+  s.drain();
+  assert.equal(s.watermark(), null, 'partition 2 delivered neither an event nor a mark');
+  assert.deepEqual(s.unseenPartitions(), ['booking-events:2']);
+  s.forgetUnseenPartition('booking-events:1');
+  s.forgetUnseenPartition('booking-events:2');
+  s.drain();
+  assert.equal(s.watermark(), T0 + 6 * MIN, 'the marked partition is kept and decides');
+});

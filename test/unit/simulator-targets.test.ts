@@ -14,6 +14,7 @@ import { createSimulator, type SimulatorConfigInput, type SimulatorStats } from 
 import { localHour } from '../../jobs/simulator/world.ts';
 import { parseFraudLabel, type FraudLabel } from '../../schema/events/fraud-labels.ts';
 import { parseDomainEvent, type DomainEvent, type DomainEventOf } from '../../schema/events/domain-events.ts';
+import { isControlRecord } from '../../schema/events/control-records.ts';
 import { DOMAIN_TOPICS, TOPICS } from '../../schema/events/topics.ts';
 import { findRegion } from '../../schema/regions.ts';
 import { profileDefaults } from '../../bin/config.ts';
@@ -53,6 +54,7 @@ async function run(config: SimulatorConfigInput, ms: number): Promise<Run> {
         labels.push(l);
         continue;
       }
+      if (isControlRecord(r)) continue;
       const p = parseDomainEvent(r.value);
       if (p.ok) events.push(p.event);
       else invalid++;

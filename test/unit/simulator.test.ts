@@ -10,6 +10,7 @@ import { findRegion } from '../../schema/regions.ts';
 import { isPlatformError } from '../../schema/errors.ts';
 import { createSimulator, type SimulatorConfigInput } from '../../jobs/simulator/index.ts';
 import { localHour } from '../../jobs/simulator/world.ts';
+import { isControlRecord, watermarkOf } from '../../schema/events/control-records.ts';
 
 const logger = pino({ level: 'silent' });
 const MIN = 60_000;
@@ -38,7 +39,12 @@ async function simulate(config: SimulatorConfigInput, drive: (sim: ReturnType<ty
   });
 }
 
+/** Every domain record (producer watermark marks, which are control records, apart: see readMarks). */
 async function readAll(log: EventLog): Promise<LogRecord[]> {
+  return (await readEverything(log)).filter((r) => !isControlRecord(r));
+}
+
+async function readEverything(log: EventLog): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
   for (const t of DOMAIN_TOPICS) {
     for (let p = 0; p < t.partitions; p++) out.push(...(await log.read(t.name, p, '0', 10_000_000)));
@@ -208,4 +214,37 @@ void test('config is validated: a wrong value names its key, unknown keys are re
   assert.equal(sim.config.lateShare, 0.01);
   assert.equal(sim.config.invalidShare, 0);
   assert.equal(sim.config.locationIntervalMs, 5000);
+});
+
+void test('producer watermark marks: quiet partitions get them, busy ones not, and no later event of the partition is older', async () => {
+  await withLog(async (log) => {
+    const sim = createSimulator({ log, logger, metrics: new Registry(), ...small, seed: 5, startTime: NIGHT, ratePerSecond: 0.2, lateShare: 0.1, maxLatenessMs: 120_000, watermarkIntervalMs: 5000 });
+    await sim.runFor(20 * MIN);
+    await sim.stop();
+    const all = await readEverything(log);
+    const marks = all.filter((r) => watermarkOf(r) !== null);
+    assert.ok(marks.some((m) => m.topic === TOPICS.booking.name), 'quiet booking partitions at night get marks');
+    assert.equal(sim.stats().published, all.length - marks.length, 'marks are not counted as published events');
+    const promised = new Map<string, number>();
+    let checked = 0;
+    for (const r of all) {
+      const k = `${r.topic}:${r.partition}`;
+      const w = watermarkOf(r);
+      if (w !== null) {
+        assert.ok(w >= (promised.get(k) ?? -Infinity), `${k}: marks only grow`);
+        promised.set(k, w);
+        continue;
+      }
+      const p = parseDomainEvent(r.value);
+      if (!p.ok || !promised.has(k)) continue;
+      checked++;
+      assert.ok(p.event.occurred_at >= (promised.get(k) ?? 0), `${k}@${r.offset}: ${p.event.event_type} at ${p.event.occurred_at} after a mark ${promised.get(k)}`);
+    }
+    assert.ok(checked > 100, `events checked against a preceding mark: ${checked}`);
+    // a mark reaches the partition it names: its key hashes there
+    for (const m of marks.slice(0, 50)) assert.equal(await log.partitionFor(m.topic, m.key ?? ''), m.partition);
+  });
+  // with marks off there are none
+  const off = await simulate({ ...small, seed: 5, startTime: NIGHT, ratePerSecond: 0.2, watermarkIntervalMs: 0 }, (s) => s.runFor(5 * MIN));
+  assert.equal(off.records.length, off.stats.published);
 });

@@ -12,6 +12,8 @@ WITH raw AS (
     UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'booking_saga') }} WHERE ingest_date = {{ var('logical_date') }}
     UNION ALL SELECT topic, "partition", "offset", value, headers, ingest_date FROM {{ source('bronze', 'dead_letter') }} WHERE ingest_date = {{ var('logical_date') }}
   ) AS b
+  -- control records (schema/events/control-records.ts: producer watermark marks) are no events
+  WHERE NOT (json_valid(b.headers) AND json_extract_string(b.headers, '$."x-gofuture-control"') IS NOT NULL)
 ),
 parsed AS (
   SELECT *, json_extract_string(j, '$.event_id') AS event_id, json_extract_string(j, '$.event_type') AS event_type,

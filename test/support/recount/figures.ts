@@ -36,7 +36,7 @@ export function recountAll(log: RawLog, windowMinutes: readonly number[], allowe
     trips,
     payments: recountPayments(log.events),
     drivers: recountDrivers(log.events, trips),
-    windows: recountWindows(log.events, windowMinutes, allowedLatenessMs),
+    windows: recountWindows(log.events, log.marks, windowMinutes, allowedLatenessMs),
     features: recountFeatures(log.events),
     range: { from: new Date(Math.floor(min / DAY) * DAY - DAY).toISOString(), to: new Date(Math.floor(max / DAY) * DAY + 2 * DAY).toISOString() },
   };

@@ -31,6 +31,18 @@ interface StoredLine {
   readonly t: number;
 }
 
+/**
+ * A producer watermark mark as the log holds it: a record with header `x-gofuture-control: watermark`
+ * whose `x-gofuture-watermark` promises no later event of the partition is older (read here from the
+ * headers themselves, not through the platform's helpers).
+ */
+export interface LoggedMark {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly watermark: number;
+}
+
 /** One valid domain event as the log holds it (first copy of its event_id, see `RawLog.events`). */
 export interface LoggedEvent {
   readonly topic: string;
@@ -44,7 +56,11 @@ export interface RawLog {
   readonly partitions: ReadonlyMap<string, readonly RawRecord[]>;
   /** Valid domain events, duplicates (a repeated event_id) removed, each partition in offset order. */
   readonly events: readonly LoggedEvent[];
-  /** Records that are not a valid domain event (the malformed ones). */
+  /** Producer watermark marks, each partition in offset order. */
+  readonly marks: readonly LoggedMark[];
+  /** Valid events published after a mark of their partition but older than it (a broken promise): must be none. */
+  readonly brokenPromises: readonly string[];
+  /** Records that are not a valid domain event and no control record (the malformed ones). */
   readonly malformed: number;
   /** Records whose event_id was already seen (re-sent copies). */
   readonly duplicates: number;
@@ -81,6 +97,8 @@ export async function readRawLog(eventLogDir: string): Promise<RawLog> {
   const partitions = new Map<string, RawRecord[]>();
   const recordsPerTopic = new Map<string, number>();
   const events: LoggedEvent[] = [];
+  const marks: LoggedMark[] = [];
+  const brokenPromises: string[] = [];
   const seen = new Set<string>();
   let malformed = 0;
   let duplicates = 0;
@@ -90,7 +108,16 @@ export async function readRawLog(eventLogDir: string): Promise<RawLog> {
       const records = await readPartition(path.join(logDir(eventLogDir, spec.name), `${p}.jsonl`), spec.name, p);
       partitions.set(partitionKey(spec.name, p), records);
       total += records.length;
+      let promised = Number.NEGATIVE_INFINITY;
       for (const r of records) {
+        if (r.headers['x-gofuture-control'] !== undefined) {
+          if (r.headers['x-gofuture-control'] === 'watermark') {
+            const watermark = Number(r.headers['x-gofuture-watermark']);
+            marks.push({ topic: r.topic, partition: r.partition, offset: r.offset, watermark });
+            promised = Math.max(promised, watermark);
+          }
+          continue;
+        }
         const parsed = parseDomainEvent(r.value);
         if (!parsed.ok) {
           malformed++;
@@ -101,12 +128,13 @@ export async function readRawLog(eventLogDir: string): Promise<RawLog> {
           continue;
         }
         seen.add(parsed.event.event_id);
+        if (parsed.event.occurred_at < promised) brokenPromises.push(`${partitionKey(r.topic, r.partition)}@${r.offset}: occurred_at ${parsed.event.occurred_at} < mark ${promised}`);
         events.push({ topic: r.topic, partition: r.partition, offset: r.offset, event: parsed.event });
       }
     }
     recordsPerTopic.set(spec.name, total);
   }
-  return { partitions, events, malformed, duplicates, recordsPerTopic };
+  return { partitions, events, marks, brokenPromises, malformed, duplicates, recordsPerTopic };
 }
 
 export interface DeadLetterRecord {

@@ -9,11 +9,13 @@
  * - lateness: per log partition, the watermark is the newest event time of the partition's valid
  *   events so far (in offset order) minus the allowed lateness; an event whose smallest window ends
  *   at or before it is late and counted nowhere (it goes to the dead-letter topic);
- * - a window is final once the job watermark (the least partition watermark over the partitions
- *   that hold valid events) has reached its end; the platform window is the sum of the regions'.
+ * - a window is final once the job watermark has reached its end: the least, over the partitions
+ *   that hold valid events or producer watermark marks, of max(partition watermark, its last mark);
+ *   the platform window is the sum of the regions'. (A mark never changes lateness: the producer
+ *   promised no later event is older, and raw-log.ts checks that it kept that promise.)
  */
 import { TOPICS } from '../../../schema/events/topics.ts';
-import { partitionKey, type LoggedEvent } from './raw-log.ts';
+import { partitionKey, type LoggedEvent, type LoggedMark } from './raw-log.ts';
 
 export interface WindowTruth {
   readonly regionId: string | null;
@@ -65,7 +67,7 @@ function contribution(e: LoggedEvent['event']): { regionId: string; apply: (a: A
   }
 }
 
-export function recountWindows(events: readonly LoggedEvent[], windowMinutes: readonly number[], allowedLatenessMs: number): WindowRecount {
+export function recountWindows(events: readonly LoggedEvent[], marks: readonly LoggedMark[], windowMinutes: readonly number[], allowedLatenessMs: number): WindowRecount {
   const topics = new Set<string>([TOPICS.booking.name, TOPICS.pricing.name]);
   const smallest = Math.min(...windowMinutes) * MINUTE;
   const maxTime = new Map<string, number>();
@@ -95,7 +97,15 @@ export function recountWindows(events: readonly LoggedEvent[], windowMinutes: re
       c.apply(bucket(null, m, start));
     }
   }
-  const watermark = maxTime.size === 0 ? null : Math.min(...maxTime.values()) - allowedLatenessMs;
+  const lastMark = new Map<string, number>();
+  for (const m of marks) {
+    if (!topics.has(m.topic)) continue;
+    const pk = partitionKey(m.topic, m.partition);
+    lastMark.set(pk, Math.max(lastMark.get(pk) ?? m.watermark, m.watermark));
+  }
+  const shares = [...new Set([...maxTime.keys(), ...lastMark.keys()])].map((pk) =>
+    Math.max((maxTime.get(pk) ?? Number.NEGATIVE_INFINITY) - allowedLatenessMs, lastMark.get(pk) ?? Number.NEGATIVE_INFINITY));
+  const watermark = shares.length === 0 ? null : Math.min(...shares);
   const windows = new Map<string, WindowTruth>();
   for (const [k, w] of acc) {
     const a = w.a;

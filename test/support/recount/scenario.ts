@@ -43,20 +43,6 @@ export interface ScenarioResult {
   readonly phaseSeconds: Readonly<Record<'a' | 'b' | 'c' | 'd' | 'e', number>>;
 }
 
-/**
- * The simulated world runs at 10:00 UTC + elapsed (midday to late afternoon in every region, UTC+3 to
- * UTC+7) whatever the wall clock says: at night a quiet region books every few minutes and its
- * partition holds the job watermark (no idleness rule yet), so windows would turn final too rarely
- * for phase C to see one. Fixed once per run, so the restarts continue one shifted timeline.
- */
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const CLOCK_OFFSET_MS = (() => {
-  const now = Date.now();
-  const tenUtc = Math.floor(now / DAY) * DAY + 10 * HOUR;
-  return (tenUtc <= now ? tenUtc : tenUtc - DAY) - now;
-})();
-
 function config(dataDir: string, jobs?: readonly string[]): Record<string, unknown> {
   return {
     dataDir,
@@ -65,7 +51,7 @@ function config(dataDir: string, jobs?: readonly string[]): Record<string, unkno
     ...(jobs ? { jobs } : {}),
     simulator: {
       seed: SEED, ratePerSecond: 0.5, speed: 1, tickMs: 250, locationIntervalMs: 60_000, riders: 1500,
-      lateShare: 0.03, maxLatenessMs: 600_000, invalidShare: 0.01, backfillMinutes: 40, clockOffsetMs: CLOCK_OFFSET_MS,
+      lateShare: 0.03, maxLatenessMs: 600_000, invalidShare: 0.01, backfillMinutes: 40,
     },
     aggregation: { windowMinutes: WINDOW_MINUTES, allowedLatenessMs: ALLOWED_LATENESS_MS, partitionRefreshMs: 1000, publishIntervalMs: 200 },
     jobStatusIntervalMs: 500,
@@ -147,6 +133,7 @@ export async function runScenario(dir: string): Promise<ScenarioResult> {
     const platformSub: Subscription<LiveWindow> = subscribe(p.url, `subscription { platformTotals(windowMinutes: 1) { ${WINDOW_SELECTION.replace('regionId ', '')} } }`, {}, (d) => ({ ...(d['platformTotals'] as ServedWindow), regionId: null, via: 'platformTotals' }));
     try {
       // bounded: without a final window the live-window test fails and says so
+      // a region at night books every minute or two, and its partition holds the job watermark
       await eventually('final windows over the subscriptions', 360_000, () =>
         platformSub.messages.some((m) => m.isFinal) && regionSub.messages.some((m) => m.isFinal) && regionSub.messages.some((m) => !m.isFinal) ? true : undefined, 500).catch(() => undefined);
     } finally {
