@@ -4,6 +4,7 @@
  * amount, rating 7, a non-JSON value, a dead letter) and a duplicate copy of an event. Loaded into
  * plain DuckDB tables named and shaped as the bronze job's (one per topic).
  */
+import { watermarkOf } from '../../../schema/events/control-records.ts';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -41,7 +42,8 @@ export async function simulatedBronze(o: { startTime: number; minutes: number; s
   await log.close();
   return records.map((r) => {
     // ingest time: the record's event time (a simulated backfill publishes at once)
-    const occurred = (JSON.parse(r.value) as { occurred_at: number }).occurred_at;
+    // (a producer watermark mark, a control record bronze keeps too: the time it promises)
+    const occurred = watermarkOf(r) ?? (JSON.parse(r.value) as { occurred_at: number }).occurred_at;
     return { topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, value: r.value, headers: JSON.stringify(r.headers), timestamp: occurred, ingest_time: occurred, ingest_date: dateOf(occurred) };
   });
 }
