@@ -18,8 +18,9 @@ import { warehouseSuite } from './suites/warehouse.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
 import { limitsSuite } from './suites/limits.ts';
 import { lake10mBenchSuite, lakeBenchSuite } from './suites/lake.ts';
+import { federationSuite } from './suites/federation.ts';
 
-export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 

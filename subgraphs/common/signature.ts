@@ -9,6 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { defaultParamsSerializer } from '@graphql-mesh/hmac-upstream-signature';
 import { GraphQLError } from 'graphql';
 import { ErrorCodes, PlatformError } from '../../schema/errors.ts';
+import { gatewayKeyOf } from '../../schema/gateway-key.ts';
 
 export const HMAC_EXTENSION = 'hmac-signature';
 
@@ -25,6 +26,11 @@ export interface SignatureCheck {
   readonly required: boolean;
   /** The verdict on one GraphQL request's params. */
   verdict(params: unknown): SignatureVerdict;
+  /**
+   * True when the request carries the gateway key (schema/gateway-key.ts): Hive Router's stand-in
+   * for the body signature, which it cannot compute (ADR 0026).
+   */
+  hasGatewayKey(headerValue: string | readonly string[] | undefined): boolean;
   /** Undefined when the request may run; else the error to answer with. */
   refusal(params: unknown): GraphQLError | undefined;
 }
@@ -56,9 +62,15 @@ export function createSignatureCheck(opts: SubgraphSignatureOptions, production:
     const presented = Buffer.from(given, 'base64');
     return presented.length === expected.length && timingSafeEqual(presented, expected) ? 'signed' : 'invalid';
   };
+  const key = secret ? Buffer.from(gatewayKeyOf(secret), 'utf8') : undefined;
   return {
     required,
     verdict,
+    hasGatewayKey(headerValue) {
+      if (!key || typeof headerValue !== 'string') return false;
+      const given = Buffer.from(headerValue, 'utf8');
+      return given.length === key.length && timingSafeEqual(given, key);
+    },
     refusal(params) {
       const v = verdict(params);
       if (v === 'invalid') return signatureRefused('the gateway signature of this request does not verify');
