@@ -46,6 +46,13 @@ export const PlatformConfigSchema = z.object({
     planner: z.enum(['js', 'rust']).default('js'),
     /** 'thread': the gateway runs in its own worker thread behind a front door (docs/decisions/0007); 'inline': on the jobs' event loop. */
     isolation: z.enum(['thread', 'inline']).default('thread'),
+    /**
+     * Query engine behind the front door: 'node' (Hive Gateway's runtime in the gateway thread) or
+     * 'hive-router' (Hive Router serves HTTP queries and mutations, the Node thread keeps graphql-ws;
+     * needs `isolation: thread` and scripts/hive-router.sh build). Env GOFUTURE_GATEWAY_ENGINE.
+     * docs/decisions/0026-gateway-engines.md.
+     */
+    engine: z.enum(['node', 'hive-router']).default('node'),
     /** Heap cap of the gateway thread (MiB): a request that exhausts it ends and restarts only that thread. */
     maxHeapMb: z.number().int().min(256).default(1024),
     auth: gatewayAuth.prefault({}),
@@ -216,6 +223,7 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<PlatformConfig
   if (env.NODE_ENV === 'production') envOver.production = true;
   if (env.GOFUTURE_METRICS_PORT !== undefined) envOver.metrics = { port: Number(env.GOFUTURE_METRICS_PORT) };
   if (env.GOFUTURE_ALERTS_WEBHOOK_TOKEN) envOver.gateway = { ...(envOver.gateway as Json | undefined), alertsWebhook: { token: env.GOFUTURE_ALERTS_WEBHOOK_TOKEN } };
+  if (env.GOFUTURE_GATEWAY_ENGINE) envOver.gateway = { ...(envOver.gateway as Json | undefined), engine: env.GOFUTURE_GATEWAY_ENGINE };
   const authEnv = authConfigFromEnv(env);
   if (Object.keys(authEnv).length > 0) envOver.gateway = { ...(envOver.gateway as Json | undefined), auth: authEnv };
   raw = merge(raw, envOver);

@@ -8,7 +8,7 @@ import { register as defaultRegistry, type Registry } from 'prom-client';
 import { ALL_TOPICS } from '../schema/events/topics.ts';
 import { WAREHOUSE_TABLES } from '../schema/tables/warehouse-tables.ts';
 import { MART_TABLES } from '../schema/lake/gold-marts.ts';
-import { errorMessage } from '../schema/errors.ts';
+import { errorMessage, PlatformError } from '../schema/errors.ts';
 import { composeFromSubgraphs } from '../gateway/compose.ts';
 import type { RunningGateway } from '../gateway/server.ts';
 import type { GatewayData } from '../gateway/thread-protocol.ts';
@@ -82,8 +82,11 @@ async function startPlatformGateway(
   const where = { port: config.gateway.port, host: config.host, logger: logger.child({ component: 'gateway' }) };
   if (config.gateway.isolation === 'thread') {
     const routes = alertsWebhookRoutes(config, connectors, logger, metrics);
-    return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics, resourceLimits: { maxOldGenerationSizeMb: config.gateway.maxHeapMb }, ...(routes ? { routes } : {}) });
+    // hive-router engine (ADR 0026): the router serves HTTP /graphql with the same policies, the thread graphql-ws
+    const router = config.gateway.engine === 'hive-router' ? { production: config.production, auth: config.gateway.auth, limits: config.gateway.limits, cors: config.gateway.cors, persistedOperations: config.gateway.persistedOperations, introspection: config.gateway.introspection } : undefined;
+    return startGatewayThread({ ...where, gateway: data, logLevel: config.logLevel, registry: metrics, resourceLimits: { maxOldGenerationSizeMb: config.gateway.maxHeapMb }, ...(routes ? { routes } : {}), ...(router ? { router } : {}) });
   }
+  if (config.gateway.engine === 'hive-router') throw new PlatformError('CONFIG_INVALID', 'gateway.engine "hive-router" needs gateway.isolation "thread" (the front door routes HTTP to the router and graphql-ws to the Node thread)', { path: 'gateway.engine' });
   if (config.gateway.alertsWebhook.token) logger.warn('gateway.alertsWebhook needs gateway.isolation "thread" (the front door); not served');
   const { startGateway } = await import('../gateway/server.ts');
   return startGateway({ ...data, ...where, registry: metrics });

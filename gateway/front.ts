@@ -21,6 +21,11 @@ export interface FrontOptions {
   readonly host: string;
   /** Where requests go; null while the gateway thread is starting or restarting (then 503). */
   readonly target: () => FrontTarget | null;
+  /**
+   * Where plain HTTP requests to /graphql go instead, when set (the hive-router engine: queries and
+   * mutations to the router, WebSocket upgrades still to `target`); null: 503.
+   */
+  readonly graphqlHttpTarget?: () => FrontTarget | null;
   /** Prometheus text of this thread's registry, appended to the gateway's /metrics. */
   readonly localMetrics?: () => Promise<string>;
   /** What /health reports besides `status: ok` (e.g. the gateway thread's state). */
@@ -90,9 +95,10 @@ export async function startFront(opts: FrontOptions): Promise<RunningFront> {
       })();
       return;
     }
-    if (!target) return unavailable(res);
+    const to = pathname === '/graphql' && opts.graphqlHttpTarget ? opts.graphqlHttpTarget() : target;
+    if (!to) return unavailable(res);
     const upstream = httpRequest(
-      { host: target.host, port: target.port, path: req.url, method: req.method, headers: forwardedHeaders(req), agent },
+      { host: to.host, port: to.port, path: req.url, method: req.method, headers: forwardedHeaders(req), agent },
       (up) => {
         const headers: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) headers[k] = v;

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { PlatformError, errorMessage } from '../schema/errors.ts';
 import type { SubgraphEndpoint } from './compose.ts';
+import type { EngineOptions, RunningEngine } from './engines/engine.ts';
 import { startFront, type FrontOptions, type FrontTarget } from './front.ts';
 import type { RunningGateway } from './server.ts';
 import type { GatewayData, GatewayThreadData, ParentMessage, ThreadMessage } from './thread-protocol.ts';
@@ -31,6 +32,11 @@ export interface GatewayThreadOptions {
   readonly routes?: FrontOptions['routes'];
   /** Heap caps of the gateway thread (e.g. `maxOldGenerationSizeMb`): exceeding them kills only the thread. */
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * The hive-router engine serves plain HTTP /graphql (queries, mutations), this thread keeps
+   * graphql-ws (ADR 0026): started once the thread has composed the supergraph, with these policies.
+   */
+  readonly router?: Omit<EngineOptions, 'supergraphSdl' | 'port' | 'host' | 'logger'>;
   /** Time the thread gets to close before it is terminated (default 2000 ms). */
   readonly stopTimeoutMs?: number;
 }
@@ -103,7 +109,10 @@ export async function startGatewayThread(opts: GatewayThreadOptions): Promise<Ru
   let current: Started | null = null;
   let restarts = 0;
   const registry = opts.registry;
+  let router: RunningEngine | null = null;
+  let routerTarget: FrontTarget | null = null;
   const front = await startFront({
+    ...(opts.router ? { graphqlHttpTarget: () => routerTarget } : {}),
     port: opts.port ?? 4000,
     host,
     target: () => (state === 'ready' && current ? current.target : null),
@@ -151,6 +160,17 @@ export async function startGatewayThread(opts: GatewayThreadOptions): Promise<Ru
     await front.close();
     throw e;
   }
+  if (opts.router) {
+    try {
+      const { hiveRouterEngine } = await import('./engines/hive-router-engine.ts');
+      router = await hiveRouterEngine.start({ ...opts.router, supergraphSdl: current.supergraphSdl, port: 0, host: '127.0.0.1', logger: opts.logger });
+      routerTarget = { host: '127.0.0.1', port: Number(new URL(router.url).port) };
+    } catch (e) {
+      state = 'stopping';
+      await Promise.all([stopWorker(current.worker, opts.stopTimeoutMs ?? 2000), front.close()]);
+      throw e;
+    }
+  }
   state = 'ready';
   watch(current);
   const first = current;
@@ -162,7 +182,8 @@ export async function startGatewayThread(opts: GatewayThreadOptions): Promise<Ru
       state = 'stopping';
       const running = current;
       current = null;
-      await Promise.all([running ? stopWorker(running.worker, opts.stopTimeoutMs ?? 2000) : Promise.resolve(), front.close()]);
+      routerTarget = null;
+      await Promise.all([running ? stopWorker(running.worker, opts.stopTimeoutMs ?? 2000) : Promise.resolve(), front.close(), router?.close() ?? Promise.resolve()]);
       log.info('gateway thread stopped');
     })());
 

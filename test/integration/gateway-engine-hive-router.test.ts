@@ -13,8 +13,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import WebSocket from 'ws';
 import { loadConfig } from '../../bin/config.ts';
 import { startPlatform, type RunningPlatform } from '../../bin/platform.ts';
 import { composeFromSubgraphs } from '../../gateway/compose.ts';
@@ -41,6 +43,46 @@ async function post(url: string, body: string, headers: Record<string, string> =
 const gql = (query: string): string => JSON.stringify({ query });
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
+function platformConfig(dir: string, engine: 'node' | 'hive-router'): ReturnType<typeof loadConfig> {
+  return loadConfig({
+    env: {},
+    overrides: {
+      dataDir: dir,
+      logLevel: 'silent',
+      production: true,
+      gateway: { port: 0, engine, auth: { jwtSecret: JWT_SECRET, hmacSecret: HMAC_SECRET }, limits: LIMITS },
+      subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
+      connectors: { eventLog: { kind: 'memory', dir: path.join(dir, 'event-log') }, warehouse: { kind: 'duckdb', path: path.join(dir, 'warehouse.duckdb') } },
+      // one real second = one simulated minute: live aggregates flow within seconds
+      simulator: { seed: 7, speed: 60, tickMs: 200, ratePerSecond: 1, driversPerRegion: 2, backfillMinutes: 0 },
+    },
+  });
+}
+
+type WsOutcome = { kind: 'data' } | { kind: 'error'; code: string | undefined } | { kind: 'closed'; code: number };
+
+/** The first thing one graphql-ws subscription sees: data, an error, or the socket closed. */
+function wsFirst(url: string, query: string, connectionParams: Record<string, unknown>): Promise<WsOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams, on: { closed: (e) => settle({ kind: 'closed', code: (e as { code: number }).code }) } });
+    const settle = (o: WsOutcome): void => {
+      if (settled) return;
+      settled = true;
+      resolve(o);
+      Promise.resolve(client.dispose()).catch(() => undefined);
+    };
+    client.subscribe(
+      { query },
+      {
+        next: (r) => (r.errors?.length ? settle({ kind: 'error', code: r.errors[0]?.extensions?.['code'] as string | undefined }) : settle({ kind: 'data' })),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+  });
+}
+
 void describe('hive-router engine end to end (production subgraphs, auth and limits on)', () => {
   let dir: string;
   let platform: RunningPlatform;
@@ -51,18 +93,7 @@ void describe('hive-router engine end to end (production subgraphs, auth and lim
     assert.ok(hiveRouterAvailable(), `the Hive Router binary is missing at ${hiveRouterBinary()}: run scripts/hive-router.sh build`);
     dir = await mkdtemp(path.join(os.tmpdir(), 'gofuture-router-e2e-'));
     const auth = { jwtSecret: JWT_SECRET, hmacSecret: HMAC_SECRET };
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dataDir: dir,
-        logLevel: 'silent',
-        production: true,
-        gateway: { port: 0, auth, limits: LIMITS },
-        subgraphs: { trips: 0, payments: 0, features: 0, models: 0, metrics: 0 },
-        connectors: { eventLog: { kind: 'memory', dir: path.join(dir, 'event-log') }, warehouse: { kind: 'duckdb', path: path.join(dir, 'warehouse.duckdb') } },
-        simulator: { seed: 7, speed: 60, tickMs: 200, ratePerSecond: 1, driversPerRegion: 2, backfillMinutes: 0 },
-      },
-    });
+    const config = platformConfig(dir, 'node');
     const logger = pino({ level: 'silent' });
     platform = await startPlatform(config, logger, new Registry());
     const supergraphSdl = await composeFromSubgraphs(Object.entries(platform.subgraphUrls).map(([name, url]) => ({ name, url })), { logger, hmacSecret: HMAC_SECRET });
@@ -120,5 +151,39 @@ void describe('hive-router engine end to end (production subgraphs, auth and lim
     assert.equal(aliases.body.data ?? null, null);
     const big = await post(router.url, JSON.stringify({ query: `{ regions { id } } # ${'x'.repeat(10_000)}` }), bearer(tokens.bi));
     assert.equal(big.status, 413);
+  });
+});
+
+void describe('gateway.engine "hive-router" in the platform: one port, router for HTTP, Node for graphql-ws', () => {
+  let dir: string;
+  let platform: RunningPlatform;
+
+  before(async () => {
+    assert.ok(hiveRouterAvailable(), `the Hive Router binary is missing at ${hiveRouterBinary()}: run scripts/hive-router.sh build`);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'gofuture-router-platform-'));
+    platform = await startPlatform(platformConfig(dir, 'hive-router'), pino({ level: 'silent' }), new Registry());
+  });
+  after(async () => {
+    await platform?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  void it('HTTP queries on the public port are the router\'s (its limit codes), with our data', async () => {
+    const bi = await mintDevToken({ secret: JWT_SECRET, roles: ['bi'], subject: 'platform-bi' });
+    const regions = await post(platform.gatewayUrl, gql(REGIONS), bearer(bi));
+    assert.equal(regions.status, 200, JSON.stringify(regions.body));
+    assert.ok(Array.isArray(regions.body.data?.['regions']));
+    const aliases = await post(platform.gatewayUrl, gql(`{ ${Array.from({ length: 8 }, (_, i) => `r${i}: regions { id }`).join(' ')} }`), bearer(bi));
+    // the node engine answers LIMIT_EXCEEDED; MAX_ALIASES_EXCEEDED is Hive Router's code
+    assert.ok(aliases.body.errors?.some((e) => e.extensions?.code === 'MAX_ALIASES_EXCEEDED'), JSON.stringify(aliases.body));
+  });
+
+  void it('graphql-ws on the same port is the Node side: no credentials close 4401, a dashboard token gets live data', async () => {
+    const query = 'subscription { platformTotals(windowMinutes: 1) { tripCount } }';
+    const anonymous = await wsFirst(platform.gatewayUrl, query, {});
+    assert.deepEqual(anonymous, { kind: 'closed', code: 4401 });
+    const dashboard = await mintDevToken({ secret: JWT_SECRET, roles: ['dashboard'], subject: 'platform-dashboard' });
+    const live = await wsFirst(platform.gatewayUrl, query, { authorization: `Bearer ${dashboard}` });
+    assert.deepEqual(live, { kind: 'data' });
   });
 });
