@@ -166,7 +166,7 @@ function run(specs: readonly WindowSpec[], delivery: readonly StreamItem[], seed
 }
 
 for (let seed = 1; seed <= 12; seed++) {
-  test(`window engine equals the brute-force oracle (seed ${seed})`, () => {
+  void test(`window engine equals the brute-force oracle (seed ${seed})`, () => {
     const { logs, delivery } = randomStream(seed);
     const { rows, finalChanged } = run(SPECS, delivery, seed);
     assert.deepEqual(finalChanged, [], 'a window shown final never changes');
@@ -185,7 +185,7 @@ for (let seed = 1; seed <= 12; seed++) {
   });
 }
 
-test('a restored engine continues exactly like one that never stopped', () => {
+void test('a restored engine continues exactly like one that never stopped', () => {
   const { delivery } = randomStream(99);
   const straight = new WindowEngine(SPECS);
   const cut = Math.floor(delivery.length / 2);
@@ -205,7 +205,7 @@ test('a restored engine continues exactly like one that never stopped', () => {
   assert.deepEqual(restarted.drain(), straight.drain());
 });
 
-test('the spec watermark is the minimum over partitions, and a mark moves a quiet partition', () => {
+void test('the spec watermark is the minimum over partitions, and a mark moves a quiet partition', () => {
   const [spec] = SPECS;
   assert.ok(spec);
   const engine = new WindowEngine([spec]);
