@@ -95,7 +95,7 @@ export const REGION_HALF_HOUR: WindowSpecInput = {
     fraudPayments: flagged,
     fraudRate,
     activeRiders: { kind: 'distinct', dimension: 'rider', events: ['BookingCreated', 'PaymentInitiated'] },
-    activeDrivers: { kind: 'distinct', dimension: 'driver', events: ['BookingAccepted', 'BookingCompleted', 'DriverStatusChanged', 'DriverLocationUpdated'] },
+    activeDrivers: { kind: 'distinct', dimension: 'driver', events: ['BookingAccepted', 'BookingCompleted', 'DriverStatusChanged'], description: 'drivers who took a booking, completed one or changed status' },
   },
   allowedLatenessMs: 30_000,
 };
