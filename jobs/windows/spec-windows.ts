@@ -8,12 +8,14 @@
  * to hold data (one that has neither delivered an event nor a mark holds it), never moving back.
  * A window is FINAL once the watermark reaches its end.
  *
- * Lateness is decided by valid events alone: closedUpTo = max(partition's max event time -
- * lateness, spec watermark). A tumbling / hopping event is LATE when the earliest-ending window it
- * falls in has end <= closedUpTo; a session event when its time is < closedUpTo (it could otherwise
- * reopen or bridge a session already final). While producers keep their marks' promise the spec
- * watermark never passes a partition's own rule for its later events, so lateness depends only on
- * the record order within the partition: replays reproduce the same windows.
+ * Lateness, as jobs/aggregation/window-state.ts decides it: closedUpTo = the partition's own share
+ * of the watermark, max(max event time - lateness, its producer mark). A tumbling / hopping event
+ * is LATE when the earliest-ending window it falls in has end <= closedUpTo; a session event when
+ * its time is < closedUpTo (it could otherwise reopen or bridge a session already final). The spec
+ * watermark never exceeds a partition's share, so no accepted event falls into a final window, and
+ * lateness depends only on the record order within the partition: replays reproduce the same
+ * windows. A producer that keeps its marks' promise never sends an event below its mark, so then
+ * the valid events alone decide.
  *
  * Exactly once: per record by offset (each partition remembers the next offset to apply; records
  * below it are duplicates) and per event by event_id (every open window keeps the hashed ids it
@@ -160,12 +162,14 @@ export class SpecWindows {
     return p;
   }
 
-  /** A producer watermark mark read at `offset` of partition `key` (a promise: no later event there is older than `watermarkMs`). */
-  mark(key: string, offset: string, watermarkMs: number): void {
+  /**
+   * A producer watermark mark of partition `key` (a promise: no later event there is older than
+   * `watermarkMs`). Raises the partition's share of the watermark; marks only grow, so a re-delivered
+   * one changes nothing. `offset` is the mark's own (kept for logs; marks are not deduplicated by it,
+   * since the event consumer hands a batch's highest mark after the batch's events).
+   */
+  mark(key: string, _offset: string, watermarkMs: number): void {
     const p = this.#partition(key);
-    const off = BigInt(offset);
-    if (p.nextOffset !== null && off < p.nextOffset) return;
-    p.nextOffset = off + 1n;
     p.mark = p.mark === null ? watermarkMs : Math.max(p.mark, watermarkMs);
   }
 
@@ -184,8 +188,10 @@ export class SpecWindows {
       keyValues.push(v);
     }
     if (!this.#measures.takes(event)) return { kind: 'ignored' };
-    const closedUpTo = Math.max(p.maxEventTime - this.#lateness, this.#watermark ?? Number.NEGATIVE_INFINITY);
-    const which = (): string => (this.#watermark !== null && closedUpTo === this.#watermark ? 'spec' : `partition ${key}`);
+    // the partition's own share of the watermark decides (the spec watermark never exceeds it)
+    const byEvents = p.maxEventTime - this.#lateness;
+    const closedUpTo = Math.max(byEvents, p.mark ?? Number.NEGATIVE_INFINITY);
+    const which = (): string => (closedUpTo === byEvents ? `partition ${key}` : `producer watermark mark of partition ${key}`);
     const keyJson = JSON.stringify(keyValues);
     const id = idKey(event.event_id);
     if (this.#session) {
