@@ -11,6 +11,8 @@
  *   checkpoint and skips re-delivered records below its offsets; rows carry version 2 x events
  *   (+1 final), so replays rewrite the same rows.
  * - no checkpoint but committed offsets: the group is moved back to the beginning to rebuild.
+ * - producer watermark marks (control records) reach the engine through the event consumer's
+ *   onWatermark hook: a quiet partition stops holding the specs that read it (lateness unchanged).
  * - the consumer group follows the specs (spec-selection.ts): a changed spec set is a new group that
  *   rebuilds from the log; a checkpoint is never resumed under another definition of a spec.
  */
@@ -122,6 +124,18 @@ export async function startWindowsJob(deps: WindowsJobDeps): Promise<WindowsJob>
         pendingLetters.push({ record, code: 'EVENT_LATE', reason: o.late.join('; '), stage: WINDOWS_JOB_NAME });
       }
     }
+    await settle();
+  };
+
+  /** A batch's highest producer watermark mark: raises the partition's share, then closes what it passed. */
+  const onWatermark = async (topic: string, partition: number, watermarkMs: number, offset: string): Promise<void> => {
+    engine.mark(topic, partition, offset, watermarkMs);
+    checkpointDirty = true;
+    await settle();
+  };
+
+  /** Closes what the watermarks passed, then persists and publishes the changes. */
+  const settle = async (): Promise<void> => {
     const changes = engine.drain();
     for (const v of changes.running) {
       pendingRows.set(rowKey(v), v);
@@ -153,10 +167,9 @@ export async function startWindowsJob(deps: WindowsJobDeps): Promise<WindowsJob>
     logger: deps.logger,
     metrics,
     maxBatchSize: config.maxBatchSize,
-    handle: async (events) => {
-      await exclusive(() => handle(events));
-      // the late events' letters are published by persist() before the checkpoint
-    },
+    // the late events' letters are published by persist() before the checkpoint
+    handle: (events) => exclusive(() => handle(events)),
+    onWatermark: (topic, partition, ms, offset) => exclusive(() => onWatermark(topic, partition, ms, offset)),
   });
 
   const unsampleDelay = sampledGauge(metrics, METRICS.watermarkDelay, { job: WINDOWS_JOB_NAME }, () => {
