@@ -31,7 +31,7 @@ const gatewayAuth = z.object({
 }).strict();
 
 export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics', 'lake'] as const;
-export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator', 'bronze'] as const;
+export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator', 'bronze', 'windows'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
@@ -87,9 +87,11 @@ export const PlatformConfigSchema = z.object({
     serving: ModelServingConfigSchema.prefault({}),
   }).strict(),
   /** The background jobs this process runs (`gofuture run` overrides it). */
-  jobs: z.array(z.enum(JOB_NAMES)).default(['simulator', 'landing', 'features', 'aggregation', 'orchestrator']),
+  jobs: z.array(z.enum(JOB_NAMES)).default(['simulator', 'landing', 'features', 'aggregation', 'windows', 'orchestrator']),
   simulator: z.record(z.string(), z.unknown()).default({}),
   aggregation: z.record(z.string(), z.unknown()).default({}),
+  /** The windows job (jobs/windows/config.ts): which window specs run, member split, group. */
+  windows: z.record(z.string(), z.unknown()).default({}),
   /** The orchestrator and SQL models (jobs/orchestrator PipelineConfigSchema; `taskQueue`: a TaskQueue connector). */
   pipeline: z.record(z.string(), z.unknown()).default({}),
   /** The lake jobs (jobs/lake/config.ts): scratch folder, bronze flush interval and batch size. */
@@ -125,12 +127,13 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
     models: { registry: 'models/registry.json' },
     // bronze fills the lake in `npm start`; off inside node's test runner (NODE_TEST_CONTEXT) unless a test asks
-    jobs: ['simulator', 'landing', 'features', 'aggregation', 'orchestrator', ...(process.env.NODE_TEST_CONTEXT ? [] : ['bronze'])],
+    jobs: ['simulator', 'landing', 'features', 'aggregation', 'windows', 'orchestrator', ...(process.env.NODE_TEST_CONTEXT ? [] : ['bronze'])],
     lake: { scratchDir: path.join(dataDir, 'lake-scratch') },
     // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about
     // 900 drivers online in a rush hour: docs/simulator.md), so GPS pings every 15 s, not seed 002's 5 s
     simulator: { ratePerSecond: 0.5, locationIntervalMs: 15_000, backfillMinutes: 15 },
     aggregation: {},
+    windows: {},
     // daily_etl for today every 20 s (and at start), so bronze -> silver -> gold fill within a minute
     pipeline: profile === 'embedded' ? { schedules: { daily_etl: '*/20 * * * * *' }, runAtStart: ['daily_etl'], refreshOpenDate: ['daily_etl'] } : {},
   };

@@ -7,6 +7,8 @@ import type { Registry } from 'prom-client';
 import { startLandingJobs } from '../jobs/landing/index.ts';
 import { startFeatureJob } from '../jobs/features/realtime-features.ts';
 import { startAggregationJob, AggregationConfigSchema } from '../jobs/aggregation/index.ts';
+import { configuredSpecs, startWindowsJob, WindowsConfigSchema } from '../jobs/windows/index.ts';
+import type { WindowSpec } from '../schema/windows/window-spec.ts';
 import { createSimulator } from '../jobs/simulator/index.ts';
 import { startCdcJob } from '../jobs/cdc/index.ts';
 import { startJobStatusReporter, type JobStatusSource } from '../jobs/support/job-status.ts';
@@ -23,6 +25,11 @@ import { connectorRegistry, type PlatformConnectors } from './connectors.ts';
 
 export function windowSizes(config: Readonly<PlatformConfig>): number[] {
   return [...validateConfig(AggregationConfigSchema, config.aggregation, 'aggregation').windowMinutes];
+}
+
+/** Every window spec the config runs (all members), for the metrics subgraph's metadata. */
+export function windowSpecs(config: Readonly<PlatformConfig>): WindowSpec[] {
+  return configuredSpecs(validateConfig(WindowsConfigSchema, config.windows, 'windows'));
 }
 
 export interface RunningJobs {
@@ -95,6 +102,10 @@ async function startOne(name: JobName, config: Readonly<PlatformConfig>, c: Plat
     case 'aggregation': {
       const job = await startAggregationJob({ ...deps, warehouse: c.warehouse, pubsub: c.pubSub, config: config.aggregation });
       return { producer: false, stop: () => job.stop(), sources: [running(job.name, () => job.stats)] };
+    }
+    case 'windows': {
+      const job = await startWindowsJob({ ...deps, warehouse: c.warehouse, pubsub: c.pubSub, config: config.windows });
+      return { producer: false, stop: () => job.stop(), sources: [running(job.name, () => ({ processed: job.stats.processed, deadLettered: job.stats.late }))] };
     }
     case 'orchestrator': {
       const { startOrchestratorJob } = await import('./pipeline.ts');

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { register as defaultRegistry, type Registry } from 'prom-client';
 import { ALL_TOPICS } from '../schema/events/topics.ts';
 import { WAREHOUSE_TABLES } from '../schema/tables/warehouse-tables.ts';
+import { SPEC_WINDOWS } from '../schema/windows/window-tables.ts';
 import { MART_TABLES } from '../schema/lake/gold-marts.ts';
 import { errorMessage, PlatformError } from '../schema/errors.ts';
 import { composeFromSubgraphs } from '../gateway/compose.ts';
@@ -53,7 +54,7 @@ async function startConnectors(config: Readonly<PlatformConfig>, logger: Logger,
   }
   await connectors.eventLog.ensureTopics(ALL_TOPICS);
   // the mart tables too, so the gold* BI fields answer (empty) before the first publish_marts
-  await connectors.warehouse.ensureTables([...WAREHOUSE_TABLES, ...MART_TABLES]);
+  await connectors.warehouse.ensureTables([...WAREHOUSE_TABLES, ...MART_TABLES, SPEC_WINDOWS]);
   return connectors;
 }
 

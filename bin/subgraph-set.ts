@@ -8,7 +8,7 @@ import { startFeaturesSubgraph } from '../subgraphs/features/index.ts';
 import { startMetricsSubgraph } from '../subgraphs/metrics/index.ts';
 import { subgraphPort, type PlatformConfig, type SubgraphName } from './config.ts';
 import type { PlatformConnectors } from './connectors.ts';
-import { windowSizes } from './job-set.ts';
+import { windowSizes, windowSpecs } from './job-set.ts';
 
 export async function startSubgraph(name: SubgraphName, config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger): Promise<SubgraphServer> {
   const common = {
@@ -41,7 +41,7 @@ export async function startSubgraph(name: SubgraphName, config: Readonly<Platfor
       return startServingModelsSubgraph(common, config, c, logger);
     }
     case 'metrics':
-      return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config), jobStaleAfterMs: config.jobStaleAfterMs });
+      return startMetricsSubgraph({ ...common, warehouse: c.warehouse, pubsub: c.pubSub, windowSizes: windowSizes(config), windowSpecs: windowSpecs(config), jobStaleAfterMs: config.jobStaleAfterMs });
     case 'lake': {
       // the pipeline this process shares with the orchestrator job (bin/pipeline.ts)
       const { acquirePipeline, lakeSubgraphApi } = await import('./pipeline.ts');

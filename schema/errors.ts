@@ -58,6 +58,8 @@ export const ERROR_CATALOGUE = {
   // data path
   EVENT_INVALID: { status: 422, expose: 'none', message: 'invalid event: {reason}', description: 'A record does not match its event contract; it is dead-lettered with this reason.' },
   EVENT_LATE: { status: 422, expose: 'none', message: 'event later than the allowed lateness: {reason}', description: 'An event arrived after its window closed for good; dead-lettered.' },
+  // 500, internal (config/spec author's error at start): a window spec (schema/windows) fails validation
+  WINDOW_SPEC_INVALID: { status: 500, expose: 'none', message: 'window spec {spec} invalid at {path}: {reason}', description: 'A window spec (schema/windows, or windows.specs in config) is malformed or reads a field its events lack; the start stops naming the spec and path. Fix the spec (README: how to add a window spec).' },
   CHANGE_INVALID: { status: 422, expose: 'none', message: 'invalid change: {reason}', description: 'A CDC change (pgoutput or Debezium envelope) cannot be decoded; dead-lettered.' },
   TOPIC_UNKNOWN: { status: 404, expose: 'none', message: 'unknown topic or partition: {topic}', description: 'A topic or partition that was never created was addressed.' },
   WAREHOUSE_QUERY_FAILED: { status: 500, expose: 'none', message: 'warehouse query failed: {reason}', description: 'The warehouse refused or failed a query.' },

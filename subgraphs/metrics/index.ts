@@ -4,6 +4,7 @@ import type { PubSub } from '../../connectors/contracts/pub-sub.ts';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
 import { createSubgraphServer, loadSubgraphTypeDefs, type SubgraphServer, type SubgraphSignatureOptions } from '../common/index.ts';
 import { metricsResolvers, type MetricsContext } from './resolvers.ts';
+import { parseWindowSpecs, SPEC_CATALOGUE, type WindowSpec } from '../../schema/windows/index.ts';
 
 export { metricsResolvers, type MetricsContext } from './resolvers.ts';
 
@@ -26,15 +27,18 @@ export interface MetricsSubgraphOptions {
   readonly windowSizes?: readonly number[];
   /** A running job without a heartbeat for this long is shown as `stale`. Default 15 s. */
   readonly jobStaleAfterMs?: number;
+  /** Window specs served by windowSpecs / specWindows / specWindowUpdates. Default: the whole catalogue (schema/windows). */
+  readonly windowSpecs?: readonly WindowSpec[];
 }
 
 export function startMetricsSubgraph(opts: MetricsSubgraphOptions): Promise<SubgraphServer> {
   const windowSizes = Object.freeze([...(opts.windowSizes ?? DEFAULT_WINDOW_SIZES)]);
+  const windowSpecs = Object.freeze([...(opts.windowSpecs ?? parseWindowSpecs(SPEC_CATALOGUE))]);
   return createSubgraphServer<MetricsContext>({
     name: 'metrics',
     typeDefs: loadSubgraphTypeDefs('metrics'),
     resolvers: metricsResolvers(),
-    context: (req) => ({ ...req, warehouse: opts.warehouse, pubsub: opts.pubsub, windowSizes, jobStaleAfterMs: opts.jobStaleAfterMs ?? DEFAULT_JOB_STALE_AFTER_MS }),
+    context: (req) => ({ ...req, warehouse: opts.warehouse, pubsub: opts.pubsub, windowSizes, windowSpecs, jobStaleAfterMs: opts.jobStaleAfterMs ?? DEFAULT_JOB_STALE_AFTER_MS }),
     logger: opts.logger,
     port: opts.port,
     health: async () => {

@@ -6,6 +6,8 @@ import type { WindowMessage } from '../../schema/live-channels.ts';
 import { DateTimeScalar, badUserInput, intInRange, optionalRange, type RequestInfo, type SubgraphResolvers } from '../common/index.ts';
 import { livePlatformWindows, liveRegionWindows, windowFromMessage } from './live.ts';
 import { jobStatuses, platformWindows, regionWindows } from './queries.ts';
+import { windowsResolvers } from './windows-resolvers.ts';
+import type { WindowSpec } from '../../schema/windows/window-spec.ts';
 
 export interface MetricsContext extends RequestInfo {
   readonly warehouse: Warehouse;
@@ -14,6 +16,8 @@ export interface MetricsContext extends RequestInfo {
   readonly windowSizes: readonly number[];
   /** A running job whose last heartbeat is older than this is shown as `stale`. */
   readonly jobStaleAfterMs: number;
+  /** The window specs the platform runs (windowSpecs, specWindows, specWindowUpdates). */
+  readonly windowSpecs: readonly WindowSpec[];
 }
 
 interface WindowArgs {
@@ -48,7 +52,9 @@ function windowQuery(args: WindowArgs, ctx: MetricsContext) {
 }
 
 export function metricsResolvers(): SubgraphResolvers<MetricsContext> {
+  const windows = windowsResolvers();
   return {
+    SpecWindow: windows.SpecWindow,
     DateTime: DateTimeScalar,
     Query: {
       jobs: (_: unknown, __: unknown, ctx: MetricsContext) => jobStatuses(ctx.warehouse, ctx.jobStaleAfterMs),
@@ -63,6 +69,7 @@ export function metricsResolvers(): SubgraphResolvers<MetricsContext> {
       regionWindows: (_: unknown, args: WindowArgs & { readonly regionId: string }, ctx: MetricsContext) =>
         regionWindows(ctx.warehouse, args.regionId, windowQuery(args, ctx)),
       platformWindows: (_: unknown, args: WindowArgs, ctx: MetricsContext) => platformWindows(ctx.warehouse, windowQuery(args, ctx)),
+      ...windows.Query,
     },
     Subscription: {
       regionAggregates: {
@@ -78,6 +85,7 @@ export function metricsResolvers(): SubgraphResolvers<MetricsContext> {
           livePlatformWindows(ctx.pubsub, checkWindowMinutes(args.windowMinutes, ctx.windowSizes)),
         resolve: (m: WindowMessage) => windowFromMessage(m),
       },
+      ...windows.Subscription,
     },
   };
 }

@@ -85,6 +85,10 @@ const ACCESS: Readonly<Record<string, readonly Caller[]>> = {
   'Query.platformWindows': ['bi', 'dashboard', 'admin'],
   'Subscription.regionAggregates': ['dashboard', 'admin'],
   'Subscription.platformTotals': ['dashboard', 'admin'],
+  'Query.windowSpecs': ['bi', 'dashboard', 'admin'],
+  'Query.windowSpec': ['bi', 'dashboard', 'admin'],
+  'Query.specWindows': ['bi', 'dashboard', 'admin'],
+  'Subscription.specWindowUpdates': ['dashboard', 'admin'],
   // lake (pipeline runs, tables, lineage, quality)
   'Query.pipelineRuns': ['bi', 'admin'],
   'Query.pipelineDags': ['bi', 'admin'],

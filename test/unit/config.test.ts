@@ -9,7 +9,7 @@ void describe('platform config', () => {
     assert.equal(c.profile, 'embedded');
     assert.equal(c.gateway.port, 4000);
     assert.equal(c.connectors.warehouse.kind, 'duckdb');
-    assert.deepEqual([...c.jobs], ['simulator', 'landing', 'features', 'aggregation', 'orchestrator']);
+    assert.deepEqual([...c.jobs], ['simulator', 'landing', 'features', 'aggregation', 'windows', 'orchestrator']);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.connectors.warehouse));
   });
 
