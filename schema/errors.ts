@@ -59,6 +59,11 @@ export const ERROR_CATALOGUE = {
   EVENT_INVALID: { status: 422, expose: 'none', message: 'invalid event: {reason}', description: 'A record does not match its event contract; it is dead-lettered with this reason.' },
   EVENT_LATE: { status: 422, expose: 'none', message: 'event later than the allowed lateness: {reason}', description: 'An event arrived after its window closed for good; dead-lettered.' },
   CHANGE_INVALID: { status: 422, expose: 'none', message: 'invalid change: {reason}', description: 'A CDC change (pgoutput or Debezium envelope) cannot be decoded; dead-lettered.' },
+  // Avro and the schema registry (schema/events/avro, connectors/schema-registry)
+  EVENT_UNDECODABLE: { status: 422, expose: 'none', message: 'record cannot be decoded: {reason}', description: 'A Kafka record value is not Confluent wire format (magic byte 0 + schema id) or its Avro body does not decode with the writer schema; dead-lettered.' },
+  SCHEMA_UNKNOWN: { status: 422, expose: 'none', message: 'unknown schema id {id}', description: 'A record names a schema id the schema registry does not know (404 on the registry); dead-lettered by the consumer.' },
+  SCHEMA_INCOMPATIBLE: { status: 409, expose: 'none', message: 'schema for {subject} is not {level} compatible: {reason}', description: 'The schema registry refused a new schema version that breaks the subject compatibility rule (BACKWARD by default); keep old data readable (add fields with defaults).' },
+  SCHEMA_INVALID: { status: 422, expose: 'none', message: 'invalid Avro schema for {subject}: {reason}', description: 'A schema sent to the schema registry does not parse as Avro.' },
   TOPIC_UNKNOWN: { status: 404, expose: 'none', message: 'unknown topic or partition: {topic}', description: 'A topic or partition that was never created was addressed.' },
   WAREHOUSE_QUERY_FAILED: { status: 500, expose: 'none', message: 'warehouse query failed: {reason}', description: 'The warehouse refused or failed a query.' },
   WAREHOUSE_ROW_REJECTED: { status: 422, expose: 'none', message: 'row rejected by {table}: {reason}', description: 'A row does not fit its warehouse table contract.' },
