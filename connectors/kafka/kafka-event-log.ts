@@ -12,6 +12,14 @@
  *   (auto-creation is off): TOPIC_UNKNOWN.
  * - consume(): kafka-consumer.ts. read(): kafka-reader.ts (a throwaway consumer group).
  * - Offsets: admin fetchTopicOffsets (high watermarks), fetchOffsets, setOffsets.
+ * - Values (`valueFormat`, kafka-value-codec.ts): `json` as given, or `avro`: domain records of the
+ *   domain topics in Confluent's wire format against the schema registry (started and closed with
+ *   the log). publish() refuses an invalid event (EVENT_INVALID) or a schema the registry refuses
+ *   (SCHEMA_INCOMPATIBLE) before sending anything; consumers get the event's JSON text, and a record
+ *   that cannot be decoded (unknown schema id, not wire format) is dead-lettered with its coded
+ *   reason (SCHEMA_UNKNOWN, EVENT_UNDECODABLE) and never reaches the handler. Control records pass
+ *   through untouched. read() returns undecodable records with their bytes in base64 and the reason
+ *   in `x-gofuture-undecodable-*` headers.
  */
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -61,7 +69,7 @@ export class KafkaEventLog implements EventLog {
     this.#config = config;
     this.#log = ctx.logger.child({ connector: 'eventLog/kafka' });
     this.#registry = config.valueFormat === 'avro' ? (registry ?? new ConfluentSchemaRegistry(config.schemaRegistry, ctx)) : null;
-    this.#codec = this.#registry ? avroValueCodec(new EventWireCodec(this.#registry)) : jsonValueCodec;
+    this.#codec = this.#registry ? avroValueCodec(new EventWireCodec(this.#registry), config.avroTopics) : jsonValueCodec;
     this.#kafka = this.#client(config.retry, this.#log);
     this.#metrics = {
       published: counter(ctx.metrics, 'gofuture_eventlog_records_published_total', 'Records appended to the event log', ['topic']),

@@ -31,9 +31,9 @@ export const jsonValueCodec: KafkaValueCodec = {
   decode: (_topic, value) => Promise.resolve({ ok: true, value: value === null ? '' : value.toString() }),
 };
 
-const AVRO_TOPICS: ReadonlySet<string> = new Set(DOMAIN_TOPICS.map((t) => t.name));
-
-export function avroValueCodec(wire: EventWireCodec): KafkaValueCodec {
+/** `topics`: where domain records are Avro (default: the domain topics of seed 002). */
+export function avroValueCodec(wire: EventWireCodec, topics: readonly string[] = DOMAIN_TOPICS.map((t) => t.name)): KafkaValueCodec {
+  const AVRO_TOPICS: ReadonlySet<string> = new Set(topics);
   return {
     format: 'avro',
     encode: (topic, r) => (AVRO_TOPICS.has(topic) && !isControlRecord(r) ? wire.encode(r.value) : Promise.resolve(r.value)),
