@@ -112,6 +112,10 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
       ({ id } = await this.#call<{ id: number }>('POST', `/subjects/${enc(subject)}/versions`, { schema, schemaType: 'AVRO' }));
     } catch (e) {
       if (e instanceof RegistryHttpError && e.status === 409) {
+        // Apicurio answers 409 "already exists" too when a concurrent (or retried) call created the
+        // subject with this very schema: that is a success
+        const found = await this.#lookup(subject, schema);
+        if (found) return found;
         const level = await this.compatibility(subject).catch(() => 'BACKWARD' as const);
         throw new PlatformError('SCHEMA_INCOMPATIBLE', `schema for ${subject} is not ${level} compatible: ${e.message}`, { subject, level, reason: e.message }, { cause: e });
       }
@@ -122,6 +126,18 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     // the version: the registry's lookup of this very schema under the subject
     const found = await this.#call<{ id: number; version: number }>('POST', `/subjects/${enc(subject)}`, { schema, schemaType: 'AVRO' });
     return { subject, id, version: found.version, schema };
+  }
+
+  /** The id and version `schema` already has under `subject`, or null. */
+  async #lookup(subject: string, schema: string): Promise<RegisteredSchema | null> {
+    try {
+      const r = await this.#call<{ id: number; version: number }>('POST', `/subjects/${enc(subject)}`, { schema, schemaType: 'AVRO' });
+      this.#byId.set(r.id, schema);
+      return { subject, id: r.id, version: r.version, schema };
+    } catch (e) {
+      if (e instanceof RegistryHttpError && e.status === 404) return null;
+      throw e;
+    }
   }
 
   async schemaById(id: number): Promise<string> {

@@ -29,6 +29,7 @@ export class EventWireCodec {
   readonly #registry: SchemaRegistry;
   readonly #ids = new Map<EventType, Promise<number>>();
   readonly #writers = new Map<number, Promise<avro.Type | string>>();
+  #registering: Promise<void> = Promise.resolve();
 
   constructor(registry: SchemaRegistry) {
     this.#registry = registry;
@@ -38,7 +39,11 @@ export class EventWireCodec {
   schemaIdOf(type: EventType): Promise<number> {
     let id = this.#ids.get(type);
     if (!id) {
-      id = this.#registry.register(subjectOf(type), eventAvroSchemaText(type)).then((r) => r.id);
+      // one registration at a time: Apicurio 2.4 (H2 storage) answers concurrent creations of new
+      // subjects with spurious 409s and keeps none of them
+      const turn = this.#registering.then(() => this.#registry.register(subjectOf(type), eventAvroSchemaText(type)));
+      this.#registering = turn.then(() => undefined, () => undefined);
+      id = turn.then((r) => r.id);
       id.catch(() => this.#ids.delete(type)); // a refused or failed registration is tried again next time
       this.#ids.set(type, id);
     }
