@@ -156,7 +156,13 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     // replicas share one rate-limit budget per caller
     gateway: { ...common.gateway, limits: { rateLimit: { redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:16379' } } },
     connectors: {
-      eventLog: { kind: 'kafka', brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',') },
+      // domain events in Confluent's wire format against the schema registry (Apicurio's ccompat API): docs/decisions/0022-avro.md
+      eventLog: {
+        kind: 'kafka',
+        brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+        valueFormat: 'avro',
+        schemaRegistry: { url: env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7', compatibility: 'BACKWARD' },
+      },
       warehouse: { kind: 'clickhouse', url: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123' },
       onlineStore: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },
       pubSub: { kind: 'redis', url: env.REDIS_URL ?? 'redis://127.0.0.1:16379' },

@@ -61,6 +61,11 @@ export const ERROR_CATALOGUE = {
   // 500, internal (config/spec author's error at start): a window spec (schema/windows) fails validation
   WINDOW_SPEC_INVALID: { status: 500, expose: 'none', message: 'window spec {spec} invalid at {path}: {reason}', description: 'A window spec (schema/windows, or windows.specs in config) is malformed or reads a field its events lack; the start stops naming the spec and path. Fix the spec (README: how to add a window spec).' },
   CHANGE_INVALID: { status: 422, expose: 'none', message: 'invalid change: {reason}', description: 'A CDC change (pgoutput or Debezium envelope) cannot be decoded; dead-lettered.' },
+  // Avro and the schema registry (schema/events/avro, connectors/schema-registry)
+  EVENT_UNDECODABLE: { status: 422, expose: 'none', message: 'record cannot be decoded: {reason}', description: 'A Kafka record value is not Confluent wire format (magic byte 0 + schema id) or its Avro body does not decode with the writer schema; dead-lettered.' },
+  SCHEMA_UNKNOWN: { status: 422, expose: 'none', message: 'unknown schema id {id}', description: 'A record names a schema id the schema registry does not know (404 on the registry); dead-lettered by the consumer.' },
+  SCHEMA_INCOMPATIBLE: { status: 409, expose: 'none', message: 'schema for {subject} is not {level} compatible: {reason}', description: 'The schema registry refused a new schema version that breaks the subject compatibility rule (BACKWARD by default); keep old data readable (add fields with defaults).' },
+  SCHEMA_INVALID: { status: 422, expose: 'none', message: 'invalid Avro schema for {subject}: {reason}', description: 'A schema sent to the schema registry does not parse as Avro.' },
   TOPIC_UNKNOWN: { status: 404, expose: 'none', message: 'unknown topic or partition: {topic}', description: 'A topic or partition that was never created was addressed.' },
   WAREHOUSE_QUERY_FAILED: { status: 500, expose: 'none', message: 'warehouse query failed: {reason}', description: 'The warehouse refused or failed a query.' },
   WAREHOUSE_ROW_REJECTED: { status: 422, expose: 'none', message: 'row rejected by {table}: {reason}', description: 'A row does not fit its warehouse table contract.' },

@@ -3,14 +3,15 @@
 # Kafka 3.9 (KRaft, one broker+controller), ClickHouse (Debian 18.16), Redis 7, PostgreSQL 15,
 # an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto),
 # Prometheus + Alertmanager (Debian) with the repo's alerting rules, and an MLflow tracking server
-# for the model registry (PyPI mlflow in a cached venv).
+# for the model registry (PyPI mlflow in a cached venv), and Apicurio Registry (built from Maven Central)
+# as the Confluent-compatible schema registry of the Avro event contracts.
 #
 #   scripts/services.sh up     [service...]   install what is missing, start, wait until ready
 #   scripts/services.sh down   [service...]   stop what `up` started (by pid file, never by name)
 #   scripts/services.sh status [service...]   state, pid and ports; exit 3 unless all are ready
 #   scripts/services.sh env    [service...]   print the `export ...` line that `up` prints
 #
-# Services: kafka, clickhouse (ch), redis, postgres (pg), s3, prometheus, alertmanager, mlflow. None named: all.
+# Services: kafka, clickhouse (ch), redis, postgres (pg), s3, prometheus, alertmanager, mlflow, apicurio. None named: all.
 # Test-only instances: no passwords, trust auth, loopback only. Usage and numbers: docs/services.md.
 set -Eeuo pipefail
 
@@ -40,6 +41,9 @@ source "$HELPERS/prometheus/prometheus.sh"
 ALL_SERVICES+=(mlflow)
 # shellcheck source=services/mlflow/mlflow.sh
 source "$HELPERS/mlflow/mlflow.sh"
+ALL_SERVICES+=(apicurio)
+# shellcheck source=services/apicurio/apicurio.sh
+source "$HELPERS/apicurio/apicurio.sh"
 INSTALL_LOG=$SERVICES_DIR/install.log
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
@@ -62,6 +66,7 @@ canonical() {
     prometheus | prom) echo prometheus ;;
     alertmanager | am) echo alertmanager ;;
     mlflow) echo mlflow ;;
+    apicurio | schema-registry) echo apicurio ;;
     *) return 1 ;;
   esac
 }
@@ -80,6 +85,7 @@ ports_of() {
     prometheus) echo "$PROMETHEUS_PORT" ;;
     alertmanager) echo "$ALERTMANAGER_PORT" ;;
     mlflow) mlflow_ports ;;
+    apicurio) apicurio_ports ;;
   esac
 }
 
@@ -94,6 +100,7 @@ marker_of() {
     prometheus) prometheus_bin ;;
     alertmanager) alertmanager_bin ;;
     mlflow) mlflow_marker ;;
+    apicurio) apicurio_marker ;;
   esac
 }
 
@@ -107,6 +114,7 @@ env_of() {
     prometheus) prometheus_env ;;
     alertmanager) alertmanager_env ;;
     mlflow) mlflow_env ;;
+    apicurio) apicurio_env ;;
   esac
 }
 
@@ -181,7 +189,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install o
 
 packages_of() {
   case $1 in
-    kafka)
+    kafka | apicurio)
       command -v java >/dev/null || echo default-jre-headless
       command -v mvn >/dev/null || echo maven
       ;;
@@ -390,6 +398,7 @@ cmd_up() {
   [[ " $* " != *" kafka "* ]] || ensure_kafka_jars
   [[ " $* " != *" s3 "* ]] || ensure_s3
   [[ " $* " != *" mlflow "* ]] || ensure_mlflow
+  [[ " $* " != *" apicurio "* ]] || ensure_apicurio
   for svc; do
     mkdir -p "$(svc_dir "$svc")"
     if pid=$(running_pid "$svc"); then
@@ -471,7 +480,7 @@ main() {
   esac
   (($#)) || set -- "${ALL_SERVICES[@]}"
   for name; do
-    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3, prometheus, alertmanager, mlflow)"
+    svc=$(canonical "$name") || die "unknown service '$name' (kafka, clickhouse, redis, postgres, s3, prometheus, alertmanager, mlflow, apicurio)"
     [[ " ${services[*]} " == *" $svc "* ]] || services+=("$svc")
   done
   if [[ $cmd == up || $cmd == down ]]; then

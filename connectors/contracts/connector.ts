@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
-export type Capability = 'eventLog' | 'warehouse' | 'onlineStore' | 'lakeStore' | 'changeSource' | 'modelRuntime' | 'pubSub' | 'taskQueue' | 'modelVersionRegistry';
+export type Capability = 'eventLog' | 'warehouse' | 'onlineStore' | 'lakeStore' | 'changeSource' | 'modelRuntime' | 'pubSub' | 'taskQueue' | 'modelVersionRegistry' | 'schemaRegistry';
 
 export interface ConnectorContext {
   readonly logger: Logger;

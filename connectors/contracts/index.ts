@@ -11,3 +11,4 @@ export { subscribeIterator } from './pub-sub.ts';
 export { lakeKeyProblem, LAKE_STORE_FEATURES } from './lake-store.ts';
 export type * from './model-registry.ts';
 export type * from './model-version-registry.ts';
+export type * from './schema-registry.ts';

@@ -1,5 +1,7 @@
 /** Config of the Kafka event log (validated, defaults filled, frozen by the registry). */
 import { z } from 'zod';
+import { DOMAIN_TOPICS } from '../../schema/events/topics.ts';
+import { confluentSchemaRegistryConfigSchema } from '../schema-registry/confluent-schema-registry.ts';
 
 const ms = (d: number) => z.number().int().positive().default(d);
 
@@ -32,6 +34,15 @@ export const kafkaEventLogConfigSchema = z.object({
   lagRefreshMs: ms(5_000),
   /** Upper bound of one read() (a replay through a temporary consumer). */
   readTimeoutMs: ms(15_000),
+  /**
+   * Record values of the domain topics: `json` (the contract's text as it is) or `avro` (Confluent
+   * wire format against `schemaRegistry`; kafka-value-codec.ts). Other topics are always as given.
+   */
+  valueFormat: z.enum(['json', 'avro']).default('json'),
+  /** The topics whose domain records are Avro under `valueFormat: avro` (default: seed 002's domain topics). */
+  avroTopics: z.array(z.string().min(1)).default(DOMAIN_TOPICS.map((t) => t.name)),
+  /** The Confluent-compatible schema registry of `valueFormat: avro` (Apicurio's ccompat API in the services profile). */
+  schemaRegistry: confluentSchemaRegistryConfigSchema.prefault({}),
 }).strict();
 
 export type KafkaEventLogConfig = z.output<typeof kafkaEventLogConfigSchema>;

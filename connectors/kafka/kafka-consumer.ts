@@ -15,9 +15,10 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Counter, Gauge } from 'prom-client';
 import { errorMessage, PlatformError } from '../../schema/errors.ts';
-import type { ConsumerHandle, ConsumerOptions } from '../contracts/event-log.ts';
+import type { ConsumerHandle, ConsumerOptions, ProducerRecord } from '../contracts/event-log.ts';
 import type { KafkaEventLogConfig } from './kafka-config.ts';
-import { addOffset, toLogRecord } from './kafka-records.ts';
+import { addOffset, decodeMessage, undecodableDeadLetter } from './kafka-records.ts';
+import type { KafkaValueCodec } from './kafka-value-codec.ts';
 
 /** A handler rejection, as kafkajs must see it: retriable whatever the original error was. */
 class HandlerRejectedError extends Error {
@@ -38,6 +39,13 @@ export interface ConsumerDeps {
   /** Group-wide lag of one topic, per partition, from the brokers' offsets. */
   readonly lagOf: (groupId: string, topic: string) => Promise<ReadonlyMap<number, number>>;
   readonly onStopped: (handle: KafkaConsumerHandle) => void;
+  /** Value format of the log (json, or Confluent wire-format Avro on the domain topics). */
+  readonly codec: KafkaValueCodec;
+  /** Publishes dead letters (durable when it resolves). */
+  readonly deadLetter: (records: readonly ProducerRecord[]) => Promise<void>;
+  /** The jobs' counters (group id = job name): records dead-lettered by reason, records processed. */
+  readonly deadLettered: Counter<'job' | 'code'>;
+  readonly jobIn: Counter<'job'>;
 }
 
 const LAG_MIN_INTERVAL_MS = 1_000;
@@ -143,24 +151,40 @@ export class KafkaConsumerHandle implements ConsumerHandle {
     }, delay);
   }
 
+  /**
+   * Per chunk: decode every value (a registry outage throws: the chunk is retried like a failing
+   * handler); the decoded records go to the handler, the undecodable ones (unknown schema id, not
+   * wire format, a body that does not decode) to the dead-letter topic with their coded reason,
+   * before the chunk's offsets are committed.
+   */
   async #eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     const { topic, partition } = batch;
-    const records = batch.messages.map((m) => toLogRecord(topic, partition, m));
-    for (let i = 0; i < records.length; i += this.#maxBatch) {
+    const { codec } = this.#deps;
+    for (let i = 0; i < batch.messages.length; i += this.#maxBatch) {
       if (!p.isRunning() || p.isStale()) return;
-      const chunk = records.slice(i, i + this.#maxBatch);
-      const last = chunk[chunk.length - 1];
+      const raw = batch.messages.slice(i, i + this.#maxBatch);
+      const last = raw[raw.length - 1];
       if (!last) return;
+      let failed;
       try {
-        await this.#o.handler({ topic, partition, records: chunk });
+        const decoded = await Promise.all(raw.map((m) => decodeMessage(codec, topic, partition, m)));
+        const good = decoded.filter((d) => !d.failure).map((d) => d.record);
+        failed = decoded.filter((d) => d.failure);
+        if (good.length > 0) await this.#o.handler({ topic, partition, records: good });
+        if (failed.length > 0) await this.#deps.deadLetter(failed.map((d) => undecodableDeadLetter(d, `decode:${this.groupId}`)));
       } catch (e) {
         throw new HandlerRejectedError(e);
       }
       p.resolveOffset(last.offset);
       await p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: addOffset(last.offset, 1) }] }] });
       this.#restarts = 0;
-      this.#deps.consumed.inc({ topic, group: this.groupId }, chunk.length);
+      this.#deps.consumed.inc({ topic, group: this.groupId }, raw.length);
+      for (const d of failed) {
+        this.#deps.deadLettered.inc({ job: this.groupId, code: d.failure?.code ?? 'EVENT_UNDECODABLE' });
+        this.#deps.jobIn.inc({ job: this.groupId });
+        this.#log.warn({ topic, partition, offset: d.record.offset, code: d.failure?.code, reason: d.failure?.reason }, 'undecodable record dead-lettered');
+      }
       void this.#refreshLag(false);
       if (p.isRunning()) await p.heartbeat();
     }

@@ -12,15 +12,23 @@
  *   (auto-creation is off): TOPIC_UNKNOWN.
  * - consume(): kafka-consumer.ts. read(): kafka-reader.ts (a throwaway consumer group).
  * - Offsets: admin fetchTopicOffsets (high watermarks), fetchOffsets, setOffsets.
+ * - Values (`valueFormat`, kafka-value-codec.ts): `json` as given, or `avro`: domain records of the
+ *   domain topics in Confluent's wire format against the schema registry (started and closed with
+ *   the log). publish() refuses an invalid event (EVENT_INVALID) or a schema the registry refuses
+ *   (SCHEMA_INCOMPATIBLE) before sending anything; consumers get the event's JSON text, and a record
+ *   that cannot be decoded (unknown schema id, not wire format) is dead-lettered with its coded
+ *   reason (SCHEMA_UNKNOWN, EVENT_UNDECODABLE) and never reaches the handler. Control records pass
+ *   through untouched. read() returns undecodable records with their bytes in base64 and the reason
+ *   in `x-gofuture-undecodable-*` headers.
  */
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { validateConfig } from '../../schema/config-validation.ts';
 import { errorMessage, PlatformError } from '../../schema/errors.ts';
-import { ALL_TOPICS, type TopicSpec } from '../../schema/events/topics.ts';
+import { ALL_TOPICS, TOPICS, type TopicSpec } from '../../schema/events/topics.ts';
 import type { ConnectorContext, HealthReport } from '../contracts/connector.ts';
 import { consumerLagByPartition, type ConsumerHandle, type ConsumerOptions, type EventLog, type LogRecord, type PartitionOffsets, type ProducerRecord, type PublishedRecord } from '../contracts/event-log.ts';
-import { counter, gaugeOf } from '../support/metrics.ts';
+import { counter, counterOf, gaugeOf } from '../support/metrics.ts';
 import { METRICS } from '../../schema/operations/metric-names.ts';
 import { withRetry } from '../support/retry.ts';
 import { KafkaAdminOps } from './kafka-admin.ts';
@@ -30,6 +38,10 @@ import { kafkaLogLevel, pinoLogCreator } from './kafka-logging.ts';
 import { kafkaPartitionFor } from './kafka-partitioner.ts';
 import { readRange } from './kafka-reader.ts';
 import { addOffset, toMessage } from './kafka-records.ts';
+import { avroValueCodec, jsonValueCodec, type KafkaValueCodec } from './kafka-value-codec.ts';
+import { ConfluentSchemaRegistry } from '../schema-registry/confluent-schema-registry.ts';
+import { EventWireCodec } from '../schema-registry/event-wire-codec.ts';
+import type { SchemaRegistry } from '../contracts/schema-registry.ts';
 
 export class KafkaEventLog implements EventLog {
   readonly capability = 'eventLog' as const;
@@ -48,17 +60,30 @@ export class KafkaEventLog implements EventLog {
   #producer: Producer | null = null;
   #starting: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
+  /** The schema registry of `valueFormat: avro` (null for json). */
+  readonly #registry: SchemaRegistry | null;
+  readonly #codec: KafkaValueCodec;
 
-  constructor(config: KafkaEventLogConfig, ctx: ConnectorContext) {
+  /** `registry` replaces the one built from `config.schemaRegistry` (tests, or a registry shared with other parts). */
+  constructor(config: KafkaEventLogConfig, ctx: ConnectorContext, registry?: SchemaRegistry) {
     this.#config = config;
     this.#log = ctx.logger.child({ connector: 'eventLog/kafka' });
+    this.#registry = config.valueFormat === 'avro' ? (registry ?? new ConfluentSchemaRegistry(config.schemaRegistry, ctx)) : null;
+    this.#codec = this.#registry ? avroValueCodec(new EventWireCodec(this.#registry), config.avroTopics) : jsonValueCodec;
     this.#kafka = this.#client(config.retry, this.#log);
     this.#metrics = {
       published: counter(ctx.metrics, 'gofuture_eventlog_records_published_total', 'Records appended to the event log', ['topic']),
       consumed: counter(ctx.metrics, 'gofuture_eventlog_records_consumed_total', 'Records a consumer group processed (handler resolved)', ['topic', 'group']),
       lag: gaugeOf(ctx.metrics, METRICS.consumerLag),
       partitionLag: gaugeOf(ctx.metrics, METRICS.partitionLag),
+      deadLettered: counterOf(ctx.metrics, METRICS.deadLetters),
+      jobIn: counterOf(ctx.metrics, METRICS.jobEventsIn),
     };
+  }
+
+  /** The value format in force: `json`, or `avro` (Confluent wire format on the domain topics). */
+  get valueFormat(): 'json' | 'avro' {
+    return this.#codec.format;
   }
 
   #client(retry: { retries: number; initialRetryTime: number; maxRetryTime: number }, log: Logger | null): Kafka {
@@ -124,10 +149,19 @@ export class KafkaEventLog implements EventLog {
       await admin.disconnect().catch(() => undefined);
       throw new PlatformError('CONNECTOR_UNAVAILABLE', `eventLog/kafka cannot connect to ${brokers}: ${errorMessage(e)}`, { brokers: [...c.brokers] }, { cause: e });
     }
+    if (this.#registry) {
+      try {
+        await this.#registry.start();
+      } catch (e) {
+        await producer.disconnect().catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
+        throw e;
+      }
+    }
     this.#admin = admin;
     this.#ops = new KafkaAdminOps(this.#kafka, admin, c, this.#log);
     this.#producer = producer;
-    this.#log.info({ brokers }, 'kafka event log connected');
+    this.#log.info({ brokers, valueFormat: this.#codec.format }, 'kafka event log connected');
   }
 
   async health(): Promise<HealthReport> {
@@ -147,6 +181,7 @@ export class KafkaEventLog implements EventLog {
       await Promise.all([...this.#handles].map((h) => h.stop()));
       await this.#producer?.disconnect().catch((e: unknown) => this.#log.warn({ err: errorMessage(e) }, 'producer disconnect failed'));
       await this.#admin?.disconnect().catch((e: unknown) => this.#log.warn({ err: errorMessage(e) }, 'admin disconnect failed'));
+      await this.#registry?.close();
       this.#producer = null;
       this.#admin = null;
       this.#ops = null;
@@ -176,13 +211,15 @@ export class KafkaEventLog implements EventLog {
     const now = Date.now();
     const parts = records.map((r) => kafkaPartitionFor(topic, r.key, n));
     const gzip = this.#config.compression && this.#specs.get(topic)?.compression === 'gzip';
+    // the codec refuses an invalid event (EVENT_INVALID) or a schema the registry refuses before anything is sent
+    const values = await Promise.all(records.map((r) => this.#codec.encode(topic, r)));
     let meta;
     try {
       meta = await producer.send({
         topic,
         acks: -1,
         ...(gzip ? { compression: CompressionTypes.GZIP } : {}),
-        messages: records.map((r, i) => toMessage(r, parts[i] ?? 0, now)),
+        messages: records.map((r, i) => toMessage(r, parts[i] ?? 0, now, values[i])),
       });
     } catch (e) {
       if (unknownTopic(e)) {
@@ -215,6 +252,12 @@ export class KafkaEventLog implements EventLog {
       partitionLag: this.#metrics.partitionLag,
       lagOf: (groupId, topic) => consumerLagByPartition(this, groupId, topic),
       onStopped: (h) => this.#handles.delete(h),
+      codec: this.#codec,
+      deadLetter: async (letters) => {
+        await this.publish(TOPICS.deadLetter.name, letters);
+      },
+      deadLettered: this.#metrics.deadLettered,
+      jobIn: this.#metrics.jobIn,
     });
     this.#handles.add(handle);
     try {
@@ -238,7 +281,7 @@ export class KafkaEventLog implements EventLog {
     const high = BigInt(p?.high ?? '0');
     const from = BigInt(fromOffset) < low ? low : BigInt(fromOffset);
     const until = from + BigInt(max) < high ? from + BigInt(max) : high;
-    return readRange(this.#kafka, ops, this.#config, this.#log, { topic, partition, partitions: n, from, until });
+    return readRange(this.#kafka, ops, this.#config, this.#log, { topic, partition, partitions: n, from, until }, this.#codec);
   }
 
   async partitionFor(topic: string, key: string): Promise<number> {
@@ -292,6 +335,6 @@ function unknownTopic(e: unknown): boolean {
 }
 
 /** Builds a Kafka event log from its config (validated here too, so direct callers get defaults and checks). */
-export function createKafkaEventLog(config: KafkaEventLogConfigInput, ctx: ConnectorContext): KafkaEventLog {
-  return new KafkaEventLog(validateConfig(kafkaEventLogConfigSchema, config, 'connectors.eventLog'), ctx);
+export function createKafkaEventLog(config: KafkaEventLogConfigInput, ctx: ConnectorContext, registry?: SchemaRegistry): KafkaEventLog {
+  return new KafkaEventLog(validateConfig(kafkaEventLogConfigSchema, config, 'connectors.eventLog'), ctx, registry);
 }

@@ -7,13 +7,14 @@
  * per call (tens of milliseconds on a local broker), fine for replays and tests, not a hot path.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { errorMessage, PlatformError } from '../../schema/errors.ts';
 import type { LogRecord } from '../contracts/event-log.ts';
 import type { KafkaAdminOps } from './kafka-admin.ts';
 import type { KafkaEventLogConfig } from './kafka-config.ts';
-import { toLogRecord } from './kafka-records.ts';
+import { decodeMessage } from './kafka-records.ts';
+import type { KafkaValueCodec } from './kafka-value-codec.ts';
 
 export interface ReadRange {
   readonly topic: string;
@@ -25,7 +26,8 @@ export interface ReadRange {
   readonly until: bigint;
 }
 
-export async function readRange(kafka: Kafka, ops: KafkaAdminOps, config: KafkaEventLogConfig, log: Logger, r: ReadRange): Promise<LogRecord[]> {
+/** Records that cannot be decoded come back with their raw bytes in base64 and the reason in headers (UNDECODABLE_HEADERS). */
+export async function readRange(kafka: Kafka, ops: KafkaAdminOps, config: KafkaEventLogConfig, log: Logger, r: ReadRange, codec: KafkaValueCodec): Promise<LogRecord[]> {
   if (r.until <= r.from) return [];
   const groupId = `${config.clientId}-read-${randomUUID()}`;
   const consumer = kafka.consumer({
@@ -36,7 +38,7 @@ export async function readRange(kafka: Kafka, ops: KafkaAdminOps, config: KafkaE
     allowAutoTopicCreation: false,
     retry: { ...config.retry, restartOnFailure: async () => false },
   });
-  const got = new Map<string, LogRecord>();
+  const got = new Map<string, KafkaMessage>();
   let finish: () => void = () => undefined;
   let fail: (e: unknown) => void = () => undefined;
   const done = new Promise<void>((resolve, reject) => {
@@ -58,7 +60,7 @@ export async function readRange(kafka: Kafka, ops: KafkaAdminOps, config: KafkaE
         if (batch.partition !== r.partition) return;
         for (const m of batch.messages) {
           const o = BigInt(m.offset);
-          if (o >= r.from && o <= lastWanted) got.set(m.offset, toLogRecord(r.topic, r.partition, m));
+          if (o >= r.from && o <= lastWanted) got.set(m.offset, m);
           resolveOffset(m.offset);
           if (got.size >= wanted || o >= lastWanted) {
             finish();
@@ -78,5 +80,6 @@ export async function readRange(kafka: Kafka, ops: KafkaAdminOps, config: KafkaE
     await consumer.disconnect().catch((e: unknown) => log.debug({ err: errorMessage(e) }, 'read consumer disconnect failed'));
     await ops.deleteGroup(groupId).catch((e: unknown) => log.debug({ groupId, err: errorMessage(e) }, 'read group not deleted'));
   }
-  return [...got.values()].sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1)).slice(0, wanted);
+  const messages = [...got.values()].sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1)).slice(0, wanted);
+  return (await Promise.all(messages.map((m) => decodeMessage(codec, r.topic, r.partition, m)))).map((d) => d.record);
 }

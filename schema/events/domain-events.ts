@@ -7,7 +7,7 @@ import { TOPICS, type TopicSpec } from './topics.ts';
 
 const id = z.string().min(1).max(128);
 const money = z.number().finite().nonnegative();
-const geo = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
+const geo = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).meta({ title: 'Geo' });
 
 export const PAYMENT_METHODS = ['card', 'cash', 'wallet', 'crypto'] as const;
 export const DRIVER_STATUSES = ['online', 'offline', 'busy'] as const;

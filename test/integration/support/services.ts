@@ -6,6 +6,8 @@ import { Socket, createServer } from 'node:net';
 
 export const KAFKA_BROKERS: readonly string[] = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',').map((b) => b.trim()).filter((b) => b !== '');
 export const CLICKHOUSE_URL: string = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
+/** The Confluent-compatible API of the schema registry (Apicurio: `bash scripts/services.sh up apicurio`). */
+export const SCHEMA_REGISTRY_URL: string = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
 
 function hostPort(broker: string): { host: string; port: number } {
   const i = broker.lastIndexOf(':');
@@ -59,6 +61,27 @@ export function requireClickHouse(): Promise<void> {
         detail = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
       }
       throw new Error(`ClickHouse is not reachable at ${CLICKHOUSE_URL} (${detail}). Start it with \`bash scripts/services.sh up clickhouse\` or set CLICKHOUSE_URL.`);
+    })();
+    cache.set(key, p);
+  }
+  return p;
+}
+
+/** Fails (never skips) unless the schema registry answers GET /subjects at SCHEMA_REGISTRY_URL. */
+export function requireSchemaRegistry(): Promise<void> {
+  const key = `schema-registry:${SCHEMA_REGISTRY_URL}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = (async () => {
+      let detail: string;
+      try {
+        const res = await fetch(`${SCHEMA_REGISTRY_URL.replace(/\/+$/, '')}/subjects`, { signal: AbortSignal.timeout(5_000) });
+        if (res.ok) return;
+        detail = `HTTP ${res.status}`;
+      } catch (e) {
+        detail = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
+      }
+      throw new Error(`The schema registry is not reachable at ${SCHEMA_REGISTRY_URL} (${detail}). Start it with \`bash scripts/services.sh up apicurio\` or set SCHEMA_REGISTRY_URL.`);
     })();
     cache.set(key, p);
   }
