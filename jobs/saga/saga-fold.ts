@@ -134,7 +134,8 @@ export function lastStep(f: SagaFacts): string | null {
  * `clock` is the job's event-time clock: a check whose deadline it has not passed is `pending`.
  */
 export function checkChoreography(f: SagaFacts, clock: number, deadlineMs: number): Choreography {
-  if (f.paymentFailedAt === null) return { state: 'none', violations: [], dueAt: null };
+  // a payment of no saga (card testing: its booking does not exist) has no choreography to check
+  if (f.paymentFailedAt === null || f.sagaId === null) return { state: 'none', violations: [], dueAt: null };
   const due = f.paymentFailedAt + deadlineMs;
   const missing: Violation[] = [];
   if (f.bookingCancelledAt === null || f.bookingCancelledAt > due) missing.push('booking_not_cancelled');

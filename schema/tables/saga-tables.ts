@@ -41,7 +41,9 @@ export const ANOMALY_ALERTS: TableContract = {
   name: 'anomaly_alerts',
   columns: [
     c('alert_id', 'string'), c('kind', 'string'), c('subject_id', 'string'), c('detected_at', 'int64'),
-    c('severity', 'string'), c('message', 'string'), c('evidence', 'string'), c('version', 'int64'),
+    c('severity', 'string'), c('message', 'string'), c('evidence', 'string'),
+    c('published', 'bool'), // false until the alert is on the alerts topic (version 1), then true (version 2)
+    c('version', 'int64'),
   ],
   orderBy: ['alert_id'],
   dedup: { key: ['alert_id'], version: 'version' },
