@@ -24,7 +24,7 @@ function drive(points: readonly DomainEventOf<'DriverLocationUpdated'>[]): Anoma
   return out;
 }
 
-describe('haversine', () => {
+void describe('haversine', () => {
   void it('gives the great-circle distance: Moscow - Saint Petersburg about 634 km, a degree of latitude about 111 km', () => {
     const km = haversineKm({ lat: 55.7558, lon: 37.6173 }, { lat: 59.9343, lon: 30.3351 });
     assert.ok(Math.abs(km - 634) < 3, `${km}`);
@@ -33,7 +33,7 @@ describe('haversine', () => {
   });
 });
 
-describe('driver location jumps', () => {
+void describe('driver location jumps', () => {
   void it('a car driving at city speed raises nothing', () => {
     // 0.0005 deg of longitude every 5 s at lat 55.75: about 31 m, 22 km/h
     const points = Array.from({ length: 50 }, (_, i) => ping(T0 + i * 5 * S, 55.75, 37.6 + i * 0.0005));
@@ -87,7 +87,7 @@ function payments(events: readonly DomainEventOf<'PaymentInitiated'>[]): Anomaly
   return out;
 }
 
-describe('payment patterns', () => {
+void describe('payment patterns', () => {
   void it('an honest rider (a ride an hour, one card, one phone, usual amounts) raises nothing', () => {
     const day = Array.from({ length: 24 }, (_, i) => initiation(T0 + i * 60 * MIN, { amount: 200 + (i % 5) * 60 }));
     assert.deepEqual(payments(day), []);

@@ -78,7 +78,7 @@ const pay = (n: number, at: number) => makeEvent('PaymentInitiated', {
   payment_id: `p-${n}`, booking_id: `b-${n}`, user_id: 'u-1', region_id: 'msk-center', amount: 300, currency: 'RUB', method: 'card', device_id: 'dev-1', known_fraud_flag: false,
 }, at);
 
-describe('anomaly job', () => {
+void describe('anomaly job', () => {
   void it('raises a location jump and a payment burst as alerts with evidence, and nothing again on a full re-delivery', async () => {
     const driving = Array.from({ length: 10 }, (_, i) => ping('d-1', T0 + i * 5 * S, 55.75 + i * 0.0003));
     const glitch = ping('d-1', T0 + 50 * S, 56.4);

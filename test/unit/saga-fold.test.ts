@@ -44,7 +44,7 @@ function permutations<T>(xs: readonly T[]): T[][] {
   return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
 }
 
-describe('booking saga state', () => {
+void describe('booking saga state', () => {
   void it('SagaStarted -> steps -> SagaCompleted is completed, in any arrival order, duplicates included', () => {
     const events = happy();
     const reference = fold(events);
@@ -77,7 +77,7 @@ describe('booking saga state', () => {
   });
 });
 
-describe('seed 002 choreography: PaymentFailed -> BookingCancelled -> driver released', () => {
+void describe('seed 002 choreography: PaymentFailed -> BookingCancelled -> driver released', () => {
   void it('is ok when the booking is cancelled, the saga failed and the driver released in time', () => {
     const f = fold(failing());
     applyDriverRelease(f, 'd-1', T0 + 62 * S);

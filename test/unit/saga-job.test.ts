@@ -80,7 +80,13 @@ const metric = async (metrics: Registry, name: string, labels: Record<string, st
   return (m?.values ?? []).filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x) && !('le' in v.labels)).reduce((a, v) => a + v.value, 0);
 };
 
-describe('saga job', () => {
+/** The histogram's samples with their series names (_bucket, _sum, _count). */
+async function histogramValues(metrics: Registry): Promise<{ metricName?: string; labels: Record<string, string | number>; value: number }[]> {
+  const m = await metrics.getSingleMetric('gofuture_saga_duration_seconds')?.get();
+  return (m?.values ?? []) as { metricName?: string; labels: Record<string, string | number>; value: number }[];
+}
+
+void describe('saga job', () => {
   void it('keeps each saga, flags the broken choreography once the deadline passed, counts once across a full replay', async () => {
     const events = [...saga(1, T0, 'ok'), ...saga(2, T0 + MIN, 'compensated'), ...saga(3, T0 + 2 * MIN, 'broken')];
     // a later saga moves the job's event-time clock past saga 3's deadline
@@ -107,12 +113,12 @@ describe('saga job', () => {
       started: await metric(metrics, 'gofuture_saga_started_total'),
       completed: await metric(metrics, 'gofuture_saga_completed_total'),
       failed: await metric(metrics, 'gofuture_saga_failed_total', { reason: 'payment' }),
-      durations: (await metrics.getSingleMetric('gofuture_saga_duration_seconds')?.get())?.values.filter((v) => v.metricName === 'gofuture_saga_duration_seconds_count').reduce((a, v) => a + v.value, 0),
+      durations: (await histogramValues(metrics)).filter((v) => v.metricName === 'gofuture_saga_duration_seconds_count').reduce((a, v) => a + v.value, 0),
       violations: await metric(metrics, 'gofuture_saga_choreography_violations_total'),
     });
     const first = await counts();
     assert.deepEqual(first, { started: 4, completed: 1, failed: 1, durations: 2, violations: 3 });
-    const sum = (await metrics.getSingleMetric('gofuture_saga_duration_seconds')?.get())?.values.find((v) => v.metricName === 'gofuture_saga_duration_seconds_sum' && v.labels['outcome'] === 'completed');
+    const sum = (await histogramValues(metrics)).find((v) => v.metricName === 'gofuture_saga_duration_seconds_sum' && v.labels['outcome'] === 'completed');
     assert.equal(sum?.value, 20 * 60 + 2);
     await job.stop();
 
