@@ -20,6 +20,8 @@ export interface SagaBatchOptions {
   readonly clock: number;
   readonly deadlineMs: number;
   readonly nowMs: number;
+  /** Re-judge the pending checks whose deadline the clock passed (a scan: the job does it every few seconds of event time). */
+  readonly sweepDue?: boolean;
 }
 
 /** What changed, for the metrics: transitions of each saga written. */
@@ -74,7 +76,9 @@ export async function processSagaBatch(events: readonly ParsedRecord[], o: SagaB
       { ids, states: ['pending', 'violated'] },
     )));
   }
-  keep(await wh.query(`SELECT ${cols} FROM ${SAGA_STATES.name} WHERE choreography = {state} AND check_due_at <= {clock} ORDER BY check_due_at LIMIT 1000`, { state: 'pending', clock: o.clock }));
+  if (o.sweepDue !== false) {
+    keep(await wh.query(`SELECT ${cols} FROM ${SAGA_STATES.name} WHERE choreography = {state} AND check_due_at <= {clock} ORDER BY check_due_at LIMIT 1000`, { state: 'pending', clock: o.clock }));
+  }
 
   const bookings = new Set([...byBooking.keys(), ...stored.keys()]);
   const facts = new Map<string, SagaFacts>();

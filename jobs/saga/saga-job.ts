@@ -25,6 +25,8 @@ export const SAGA_JOB = {
   topics: [TOPICS.saga.name, TOPICS.booking.name, TOPICS.payment.name, TOPICS.driver.name],
 } as const;
 
+const SWEEP_EVERY_MS = 5_000;
+
 /** The saga label of the metrics: the one saga of the platform. */
 export const BOOKING_SAGA = 'booking';
 
@@ -56,6 +58,7 @@ export async function startSagaJob(o: SagaJobOptions): Promise<EventJob> {
   completed.inc({ saga: BOOKING_SAGA }, 0);
   for (const v of VIOLATIONS) violations.inc({ saga: BOOKING_SAGA, violation: v }, 0);
   let newest = 0;
+  let sweptAt = -Infinity;
   const gate = createGate();
   return startEventJob({
     name: SAGA_JOB.name,
@@ -67,7 +70,11 @@ export async function startSagaJob(o: SagaJobOptions): Promise<EventJob> {
     ...(o.maxBatchSize ? { maxBatchSize: o.maxBatchSize } : {}),
     handle: (events) => gate(async () => {
       for (const p of events) if (p.event.occurred_at > newest) newest = p.event.occurred_at;
-      const r = await processSagaBatch(events, { warehouse: o.warehouse, clock: newest - lagMs, deadlineMs, nowMs: now() });
+      const clock = newest - lagMs;
+      // the sweep of due verdicts scans saga_states: at most once per SWEEP_EVERY_MS of event time
+      const sweepDue = clock - sweptAt >= SWEEP_EVERY_MS;
+      if (sweepDue) sweptAt = clock;
+      const r = await processSagaBatch(events, { warehouse: o.warehouse, clock, deadlineMs, nowMs: now(), sweepDue });
       for (const t of r.transitions) {
         const b = t.before?.facts;
         const a = t.after;
