@@ -31,7 +31,7 @@ const gatewayAuth = z.object({
 }).strict();
 
 export const SUBGRAPH_NAMES = ['trips', 'payments', 'features', 'models', 'metrics', 'lake'] as const;
-export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator', 'bronze', 'windows'] as const;
+export const JOB_NAMES = ['simulator', 'cdc', 'landing', 'features', 'aggregation', 'orchestrator', 'bronze', 'windows', 'saga', 'anomalies'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
@@ -126,8 +126,8 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
     gateway: { port: 4000, planner: 'js' },
     subgraphs: { trips: 4001, payments: 4002, features: 4003, models: 4004, metrics: 4005 },
     models: { registry: 'models/registry.json' },
-    // bronze fills the lake in `npm start`; off inside node's test runner (NODE_TEST_CONTEXT) unless a test asks
-    jobs: ['simulator', 'landing', 'features', 'aggregation', 'windows', 'orchestrator', ...(process.env.NODE_TEST_CONTEXT ? [] : ['bronze'])],
+    // bronze, saga and anomalies run in `npm start`; off inside node's test runner (NODE_TEST_CONTEXT) unless a test asks
+    jobs: ['simulator', 'landing', 'features', 'aggregation', 'windows', 'orchestrator', ...(process.env.NODE_TEST_CONTEXT ? [] : ['bronze', 'saga', 'anomalies'])],
     lake: { scratchDir: path.join(dataDir, 'lake-scratch') },
     // a newcomer sees a booking every few seconds at once; the fleet follows the rate (at 0.5/s about
     // 900 drivers online in a rush hour: docs/simulator.md), so GPS pings every 15 s, not seed 002's 5 s

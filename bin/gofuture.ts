@@ -40,7 +40,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     load: () => import('./commands/subgraph.ts'),
   },
   run: {
-    usage: [`run <simulator|cdc|landing|features|aggregation|windows|orchestrator|bronze> ... ${COMMON}`],
+    usage: [`run <simulator|cdc|landing|features|aggregation|windows|orchestrator|bronze|saga|anomalies> ... ${COMMON}`],
     summary: 'only these background jobs in this process',
     load: () => import('./commands/run-jobs.ts'),
   },

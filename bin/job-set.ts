@@ -1,6 +1,6 @@
 /**
  * Starts the background jobs a process runs, by name (config.jobs): simulator, cdc, landing,
- * features, aggregation, orchestrator, bronze; and the job-status reporter over them. Stops producers before consumers.
+ * features, aggregation, orchestrator, bronze, saga, anomalies; and the job-status reporter over them. Stops producers before consumers.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -13,6 +13,9 @@ import { createSimulator } from '../jobs/simulator/index.ts';
 import { startCdcJob } from '../jobs/cdc/index.ts';
 import { startJobStatusReporter, type JobStatusSource } from '../jobs/support/job-status.ts';
 import { startBronzeJob } from '../jobs/lake/bronze-job.ts';
+import { startSagaJob } from '../jobs/saga/index.ts';
+import { startAnomalyJob } from '../jobs/anomalies/index.ts';
+import { createAlertSink } from '../jobs/orchestrator/alerts.ts';
 import { LakeConfigSchema } from '../jobs/lake/config.ts';
 import { openLake } from '../jobs/lake/delta/index.ts';
 import type { ChangeSource } from '../connectors/contracts/change-source.ts';
@@ -112,6 +115,15 @@ async function startOne(name: JobName, config: Readonly<PlatformConfig>, c: Plat
       const h = await startOrchestratorJob(config, c, logger, metrics);
       const stats = h.pipeline.orchestrator.stats;
       return { producer: false, stop: () => h.stop(), sources: [running('orchestrator', () => ({ processed: stats.succeeded, deadLettered: stats.failed }))] };
+    }
+    case 'saga': {
+      const job = await startSagaJob({ ...deps, warehouse: c.warehouse });
+      return { producer: false, stop: () => job.stop(), sources: [running(job.name, () => job.stats)] };
+    }
+    case 'anomalies': {
+      const sink = createAlertSink({ log: c.eventLog, pubsub: c.pubSub, metrics, logger: logger.child({ component: 'anomaly-alerts' }) });
+      const job = await startAnomalyJob({ ...deps, warehouse: c.warehouse, sink });
+      return { producer: false, stop: () => job.stop(), sources: [running(job.name, () => job.stats)] };
     }
     case 'bronze': {
       const lakeConfig = validateConfig(LakeConfigSchema, config.lake, 'lake');

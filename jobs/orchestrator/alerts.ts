@@ -7,7 +7,8 @@ import type { PubSub } from '../../connectors/contracts/pub-sub.ts';
 import { errorMessage } from '../../schema/errors.ts';
 import { ALERTS_CHANNEL, ALERTS_TOPIC, type AlertMessage } from '../../schema/lake/alerts.ts';
 
-export type AlertInput = Omit<AlertMessage, 'id' | 'raisedAt'>;
+/** `id`: a stable id for an alert raised again after a restart (anomalies); default a random UUID. */
+export type AlertInput = Omit<AlertMessage, 'id' | 'raisedAt'> & { readonly id?: string };
 
 export interface AlertSink {
   raise(alert: AlertInput): Promise<AlertMessage>;
@@ -25,7 +26,7 @@ export function createAlertSink(deps: { readonly log?: EventLog; readonly pubsub
   let topicReady: Promise<void> | null = null;
   return {
     async raise(input) {
-      const alert: AlertMessage = { ...input, id: randomUUID(), raisedAt: (deps.now ?? Date.now)() };
+      const alert: AlertMessage = { ...input, id: input.id ?? randomUUID(), raisedAt: (deps.now ?? Date.now)() };
       counter.inc({ severity: alert.severity, kind: alert.kind });
       deps.logger[alert.severity === 'error' ? 'error' : 'warn']({ alert }, `pipeline alert: ${alert.message}`);
       const log = deps.log;

@@ -2,7 +2,7 @@
  * One booking's life, as the microservices of seed 002 would report it:
  * BookingCreated + SagaStarted -> (PromotionApplied) PriceCalculated (+ SurgePricingActivated when the
  * region's surge crosses 1.5) -> BookingAccepted (driver busy) -> BookingStarted -> BookingCompleted
- * -> PaymentInitiated -> PaymentCompleted + SagaCompleted | PaymentFailed + SagaFailed, later maybe
+ * -> PaymentInitiated -> PaymentCompleted + SagaCompleted | PaymentFailed + BookingCancelled + SagaFailed, later maybe
  * PaymentRefunded and DriverRated. Cancellations (rider, driver, system when no driver is free) end it
  * with BookingCancelled + SagaFailed. Trips last 8-45 minutes: distance over a speed that depends
  * on the local hour (slow in rush hours). Every payment gets a ground-truth label (fraud-labels).
@@ -159,6 +159,8 @@ function pay(ctx: SimContext, b: Booking, amount: number, time: number): void {
     if (rng.chance(failP)) {
       const reason = rng.pick(rider.fraud ? ['fraud suspected', 'card declined'] : ['card declined', 'insufficient funds', '3ds timeout']);
       emitter.emit('PaymentFailed', { ...base, reason }, t);
+      // seed 002's compensation: the booking service cancels the booking; its driver was freed at completion
+      emitter.emit('BookingCancelled', { booking_id: b.id, rider_id: rider.id, region_id: b.region.info.id, driver_id: b.driver?.id ?? null, cancelled_by: 'system', reason: `payment failed: ${reason}` }, t);
       emitter.emit('SagaFailed', { booking_id: b.id, saga_id: b.sagaId, step: 'payment', reason }, t);
       return;
     }

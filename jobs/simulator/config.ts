@@ -44,6 +44,12 @@ export const SimulatorConfigSchema = z
      * (a fifth of that by day). Default: 4 x ratePerSecond, so the fraud share does not depend on the rate.
      */
     fraudBurstsPerHour: z.number().min(0).optional(),
+    /**
+     * Share of DriverLocationUpdated sent with a GPS glitch: one ping 20-80 km off the driver's real
+     * position (an impossible jump there and back, for the anomaly detectors; glitches.ts). Own PRNG
+     * stream: every other event is the same with or without it.
+     */
+    locationGlitchShare: z.number().min(0).max(1).default(0.00002),
     currency: z.string().regex(/^[A-Z]{3}$/).default('RUB'),
     /** Publish each payment's ground-truth fraud label on the fraud-labels topic (seed 001 `is_fraud`). */
     fraudLabels: z.boolean().default(true),

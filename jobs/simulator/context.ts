@@ -15,6 +15,8 @@ export interface SimContext {
   readonly config: SimulatorConfig;
   /** Behaviour draws (who, when, how much). */
   readonly rng: Rng;
+  /** Draws of the injected anomalies only (glitches.ts), so turning them on or off changes no other event. */
+  readonly anomalyRng: Rng;
   readonly queue: EventQueue;
   readonly emitter: Emitter;
   readonly world: World;

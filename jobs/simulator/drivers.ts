@@ -5,6 +5,7 @@
  */
 import type { SimContext } from './context.ts';
 import type { Driver, DriverStatus } from './world.ts';
+import { reportedPosition } from './glitches.ts';
 
 export function setDriverStatus(ctx: SimContext, d: Driver, status: DriverStatus, time: number, initial = false): void {
   const previous = initial ? null : d.status;
@@ -34,7 +35,7 @@ function ping(ctx: SimContext, d: Driver, time: number): void {
   move(ctx, d);
   ctx.emitter.emit(
     'DriverLocationUpdated',
-    { driver_id: d.id, region_id: d.region.info.id, position: { lat: d.lat, lon: d.lon }, speed_kmh: d.speedKmh, heading: d.heading },
+    { driver_id: d.id, region_id: d.region.info.id, position: reportedPosition(ctx, d), speed_kmh: d.speedKmh, heading: d.heading },
     time,
   );
   ctx.queue.schedule(time + ctx.config.locationIntervalMs, (t) => ping(ctx, d, t));

@@ -98,6 +98,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const ctx: SimContext = {
     config,
     rng,
+    anomalyRng: new Rng(mixSeed(config.seed, startTime, 11)),
     queue: new EventQueue(),
     emitter,
     world: createWorld(rng, {

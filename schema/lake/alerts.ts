@@ -11,7 +11,7 @@ export type AlertSeverity = 'warn' | 'error';
 export interface AlertMessage {
   readonly id: string;
   readonly severity: AlertSeverity;
-  /** quality | task | deadline (orchestrator) | prometheus (Alertmanager webhook) */
+  /** quality | task | deadline (orchestrator) | prometheus (Alertmanager webhook) | anomaly (jobs/anomalies) */
   readonly kind: string;
   readonly dag: string | null;
   readonly task: string | null;
@@ -19,6 +19,8 @@ export interface AlertMessage {
   readonly source: string | null;
   readonly logicalDate: string | null;
   readonly message: string;
+  /** What it is based on, JSON text (anomaly alerts: the triggering events and figures); absent or null when none. */
+  readonly evidence?: string | null;
   /** Epoch ms. */
   readonly raisedAt: number;
 }

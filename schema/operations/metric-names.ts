@@ -92,6 +92,14 @@ export const METRICS = {
     help: 'SagaStarted to Completed or Failed, event time, seconds', exportedBy: 'the booking-saga consumer (jobs/saga)',
     buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900],
   }),
+  sagaChoreographyViolations: spec({
+    name: 'gofuture_saga_choreography_violations_total', type: 'counter', labels: ['saga', 'violation'],
+    help: 'Sagas whose compensation after PaymentFailed did not happen in time (booking_not_cancelled, saga_not_failed, driver_not_released)', exportedBy: 'the booking-saga consumer (jobs/saga)',
+  }),
+  anomalyAlerts: spec({
+    name: 'gofuture_anomaly_alerts_total', type: 'counter', labels: ['kind'],
+    help: 'Stream anomalies raised as alerts (location_jump, payment_burst, payment_methods, amount_spike)', exportedBy: 'jobs/anomalies',
+  }),
   // ------------------------------------------------------------------ models
   predictionLatency: spec({
     name: 'gofuture_model_inference_seconds', type: 'histogram', labels: ['model', 'version'],

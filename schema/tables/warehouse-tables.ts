@@ -4,6 +4,8 @@
  * every time bucket a query groups by is stored as its own column at insert time, so the SQL the
  * subgraphs send runs unchanged on DuckDB and on ClickHouse 18.16 (no toStartOfInterval there).
  */
+import { ANOMALY_ALERTS, SAGA_TABLES } from './saga-tables.ts';
+
 export type ColumnType = 'string' | 'int64' | 'float64' | 'bool' | 'date';
 
 export interface ColumnSpec {
@@ -122,7 +124,8 @@ export const JOB_STATUS: TableContract = {
   dedup: { key: ['job'], version: 'version' },
 };
 
-export const WAREHOUSE_TABLES: readonly TableContract[] = [TRIPS, PAYMENTS, DRIVERS, DRIVER_RATINGS, REGION_WINDOWS, PLATFORM_WINDOWS, JOB_STATUS];
+/** The tables the platform creates at start; the saga and anomaly tables too, so their GraphQL fields answer without the jobs. */
+export const WAREHOUSE_TABLES: readonly TableContract[] = [TRIPS, PAYMENTS, DRIVERS, DRIVER_RATINGS, REGION_WINDOWS, PLATFORM_WINDOWS, JOB_STATUS, ...SAGA_TABLES, ANOMALY_ALERTS];
 
 const HOUR_MS = 3_600_000;
 /** Start of the UTC hour, epoch ms. */

@@ -7,6 +7,7 @@ import {
 import type { TripsContext } from './context.ts';
 import { driverList, topDriversByRating, topDriversByTrips, tripBuckets, tripCount, tripPage, type TripFilterArgs } from './queries.ts';
 import { tripsMartFields } from './marts.ts';
+import { sagaFields } from './sagas.ts';
 import { regionNode, type TripNode } from './rows.ts';
 
 const HOUR = 3_600_000;
@@ -44,6 +45,7 @@ export function tripsResolvers(): SubgraphResolvers<TripsContext> {
     DateTime: DateTimeScalar,
     Query: {
       ...tripsMartFields,
+      ...sagaFields,
       trips: (_: unknown, args: PageArgs & { readonly filter?: TripFilterArgs | null }, ctx: TripsContext) => {
         const filter = args.filter ?? {};
         optionalRange(filter.from, filter.to);

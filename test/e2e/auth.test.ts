@@ -50,6 +50,8 @@ const ACCESS: Readonly<Record<string, readonly Caller[]>> = {
   'Query.goldTripsByRegionHour': ['bi', 'admin'],
   'Query.goldRevenueByRegionDay': ['bi', 'admin'],
   'Query.goldDriverDays': ['bi', 'admin'],
+  'Query.sagas': ['bi', 'admin'],
+  'Query.saga': ['bi', 'admin'],
   // payments
   'Query.payments': ['bi', 'admin'],
   'Query.payment': ['bi', 'admin'],
