@@ -5,7 +5,6 @@
  * ModelVersionRegistry (train-registry.ts). A progress bar on a TTY, plain lines otherwise.
  * `--data` is a real UCI credit CSV for credit_default (validated; TRAINING_DATA_INVALID on bad input).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +17,7 @@ import { loadUciCreditCsv } from '../../jobs/training/datasets/credit-csv.ts';
 import { uciCreditDataset, type CreditFeatureSet } from '../../jobs/training/datasets/credit-uci.ts';
 import type { Dataset } from '../../jobs/training/datasets/dataset.ts';
 import { trainAndRegister, type TrainProgress } from '../../jobs/training/train-candidates.ts';
+import { codeVersion } from '../code-version.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openModelVersionRegistry } from '../model-version-registry.ts';
@@ -29,14 +29,6 @@ const options = {
 } as const;
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
-
-function codeVersion(): string {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function parseCandidates(v: string | undefined): CandidateKind[] | undefined {
   if (v === undefined) return undefined;
