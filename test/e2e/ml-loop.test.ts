@@ -6,15 +6,16 @@
  *
  * 1. train -> gate -> champion: `gofuture train credit_default --alias champion` (a UCI-shaped CSV);
  *    serving picks the new champion up (scoreCredit answers with it, variant CHAMPION).
- * 2. injected drift: scoreCreditBatch with every input shifted (clients richer, older, later to
- *    pay); the predictions land in the prediction log in the lake.
- * 3. drift -> retrain -> challenger: `runPipeline(drift_check_credit_default)` through the gateway;
- *    the drift report (driftReports) shows dataset drift on the prediction-log window, the chain
- *    retrains, validates, gates and registers a new version with alias challenger.
+ * 2. a quiet day: traffic drawn like the training data; `runPipeline(drift_check_credit_default)`
+ *    through the gateway finds no dataset drift on the prediction-log window and retrains nothing.
+ * 3. injected drift -> retrain -> challenger: scoreCreditBatch with every input shifted (richer,
+ *    older, later to pay); the day's drift DAG run again (rerun ALL) reports dataset drift
+ *    (driftReports) and retrains, validates, gates and registers a new version, alias challenger.
  * 4. canary: predictions split by client id between the champion (CHAMPION) and the challenger
  *    (CANARY), sticky per client.
- * 5. promotion: promoteModel(champion) of the challenger passes its gate; serving answers with it.
- *    A version whose metrics fail the gate is refused with MODEL_GATE_FAILED.
+ * 5. promotion: a version trained on labels without signal fails its gate, and both `gofuture train
+ *    --alias champion` and promoteModel refuse it (MODEL_GATE_FAILED); promoteModel(champion) of the
+ *    challenger passes its gate and serving answers with it.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -28,7 +29,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../../bin/config.ts';
 import { startPlatform, type RunningPlatform } from '../../bin/platform.ts';
 import { formatUciCreditCsv } from '../../jobs/training/datasets/credit-csv.ts';
-import { generateUciCredit } from '../../jobs/training/datasets/credit-uci.ts';
+import { generateUciCredit, servingFeatures, type UciCreditRecord } from '../../jobs/training/datasets/credit-uci.ts';
 import { createPrng } from '../../jobs/training/prng.ts';
 import { eventually, gql } from './support.ts';
 
@@ -50,21 +51,29 @@ async function cli(dir: string, args: readonly string[]): Promise<{ code: number
   return { code, out, err };
 }
 
-/** Credit inputs of `CLIENTS` clients; `drift` moves every feature far from the training data. */
+/**
+ * Credit inputs of `CLIENTS` clients drawn from the training data's generator (so they look like
+ * it); `drift` moves every feature well away: richer, older, later to pay, larger bills.
+ */
 function inputs(seed: number, drift: boolean): Record<string, unknown>[] {
-  const rng = createPrng(seed);
-  return Array.from({ length: CLIENTS }, (_, i) => {
-    const limit = Math.round(20_000 + rng.next() * 300_000);
-    return {
-      clientId: `client-${i}`,
-      limitBal: drift ? limit * 4 + 600_000 : limit,
-      age: drift ? 70 + Math.floor(rng.next() * 10) : 22 + Math.floor(rng.next() * 40),
-      pay0: drift ? 5 + Math.floor(rng.next() * 3) : Math.floor(rng.next() * 3) - 1,
-      pay2: drift ? 5 + Math.floor(rng.next() * 3) : Math.floor(rng.next() * 3) - 1,
-      billAmt1: drift ? limit * 3 : Math.round(rng.next() * limit * 0.8),
-      payAmt1: drift ? 0 : Math.round(rng.next() * 10_000),
-    };
+  return generateUciCredit(createPrng(seed), CLIENTS).map((r, i) => {
+    const [limitBal = 1, age = 30, pay0 = 0, pay2 = 0, billAmt1 = 0, payAmt1 = 0] = servingFeatures(r.values);
+    const base = { clientId: `client-${i}`, limitBal, age: Math.round(age), pay0: Math.round(pay0), pay2: Math.round(pay2), billAmt1, payAmt1 };
+    if (!drift) return base;
+    return { ...base, limitBal: limitBal * 3 + 200_000, age: Math.min(120, base.age + 25), pay0: Math.min(9, base.pay0 + 4), pay2: Math.min(9, base.pay2 + 4), billAmt1: billAmt1 * 3 + 150_000, payAmt1: payAmt1 * 0.1 };
   });
+}
+
+/** The same records with their labels shuffled: no signal left, so a model trained on them fails its gate. */
+function noSignal(seed: number, n: number): UciCreditRecord[] {
+  const records = generateUciCredit(createPrng(seed), n);
+  const rng = createPrng(seed + 1);
+  const labels = records.map((r) => r.defaulted);
+  for (let i = labels.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [labels[i], labels[j]] = [labels[j] ?? false, labels[i] ?? false];
+  }
+  return records.map((r, i) => ({ values: r.values, defaulted: labels[i] ?? false }));
 }
 
 void describe('the ML loop: train -> gate -> champion -> drift -> retrain -> challenger -> canary -> promotion', () => {
@@ -72,7 +81,9 @@ void describe('the ML loop: train -> gate -> champion -> drift -> retrain -> cha
   let platform: RunningPlatform;
   let url = '';
 
+  let scored = 0;
   const score = async (batch: Record<string, unknown>[]): Promise<Score[]> => {
+    scored += batch.length;
     const r = await gql<{ scoreCreditBatch: Score[] }>(url, 'mutation ($in: [CreditInput!]!) { scoreCreditBatch(inputs: $in) { clientId defaultProbability model { name version alias variant } } }', { in: batch });
     assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
     return r.body.data?.scoreCreditBatch ?? [];
@@ -81,6 +92,36 @@ void describe('the ML loop: train -> gate -> champion -> drift -> retrain -> cha
     const r = await gql<{ model: { champion: { version: string } | null; challenger: { version: string } | null } }>(url, `{ model(name: "${MODEL}") { champion { version } challenger { version } } }`);
     assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
     return { champion: r.body.data?.model.champion?.version ?? null, challenger: r.body.data?.model.challenger?.version ?? null };
+  };
+
+  /** Every prediction made so far is in the lake's prediction log (the writer flushes every 100 ms). */
+  const logged = (): Promise<number> => eventually('the prediction log to hold every prediction', 30_000, async () => {
+    const r = await gql<{ lakeTable: { rows: number } | null }>(url, '{ lakeTable(name: "ml.prediction_log", historyLast: 1) { rows } }');
+    const rows = r.body.data?.lakeTable?.rows ?? 0;
+    return rows >= scored ? rows : undefined;
+  }, 100);
+  /** runPipeline through the gateway and its six tasks once they all succeeded. */
+  const runDrift = async (rerun: string): Promise<string> => {
+    const triggered = Date.now();
+    const run = await gql<{ runPipeline: { dag: string; logicalDate: string } }>(url, `mutation { runPipeline(dag: "drift_check_${MODEL}"${rerun}) { dag logicalDate } }`);
+    assert.equal(run.body.errors, undefined, JSON.stringify(run.body.errors));
+    const day = run.body.data?.runPipeline.logicalDate;
+    assert.ok(day);
+    const tasks = await eventually('the drift DAG to finish', 180_000, async () => {
+      const r = await gql<{ pipelineRuns: { task: string; state: string; finishedAt: string | null; error: string | null }[] }>(url, `{ pipelineRuns(dag: "drift_check_${MODEL}", logicalDate: "${day}") { task state finishedAt error } }`);
+      const t = r.body.data?.pipelineRuns ?? [];
+      if (t.some((x) => x.state === 'FAILED')) assert.fail(`drift DAG failed: ${JSON.stringify(t)}`);
+      const done = (x: (typeof t)[number]): boolean => x.state === 'SUCCEEDED' && x.finishedAt !== null && Date.parse(x.finishedAt) >= triggered;
+      return t.length === 6 && t.every(done) ? t : undefined;
+    }, 250);
+    assert.deepEqual(tasks.map((t) => t.task).sort(), ['canary', 'drift_check', 'gate', 'register', 'retrain', 'validate']);
+    return day;
+  };
+  type Report = { modelVersion: string; logicalDate: string; windowSource: string; datasetDrift: boolean; driftedColumns: number; columnCount: number };
+  const latestReport = async (): Promise<Report | undefined> => {
+    const r = await gql<{ driftReports: Report[] }>(url, `{ driftReports(model: "${MODEL}", last: 5) { modelVersion logicalDate windowSource datasetDrift driftedColumns columnCount } }`);
+    assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+    return r.body.data?.driftReports[0];
   };
 
   before(async () => {
@@ -123,27 +164,25 @@ void describe('the ML loop: train -> gate -> champion -> drift -> retrain -> cha
     });
     assert.ok(before.every((p) => p.model.alias === 'champion' && p.model.variant === 'CHAMPION'), 'no challenger yet: the canary policy answers with the champion');
 
-    // 2. injected drift: the day's traffic moves away from the training data
-    for (let seed = 2; seed < 7; seed++) await score(inputs(seed, true));
+    // a quiet day first: traffic like the training data, the drift DAG finds no drift and retrains nothing
+    for (let seed = 2; seed < 8; seed++) await score(inputs(seed, false));
+    await logged();
+    const day = await runDrift('');
+    const quiet = await latestReport();
+    assert.ok(quiet, 'a drift report in the lake');
+    assert.deepEqual({ ...quiet, driftedColumns: 0 }, { modelVersion: champion, logicalDate: day, windowSource: 'prediction_log', datasetDrift: false, driftedColumns: 0, columnCount: 7 });
+    assert.ok(quiet.driftedColumns < 4, JSON.stringify(quiet));
+    assert.deepEqual(await aliases(), { champion, challenger: null }, 'no drift: no retraining');
 
-    // 3. the daily drift DAG through the gateway: drift found -> retrain -> validate -> gate -> register -> canary
-    const run = await gql<{ runPipeline: { dag: string; logicalDate: string } }>(url, `mutation { runPipeline(dag: "drift_check_${MODEL}") { dag logicalDate } }`);
-    assert.equal(run.body.errors, undefined, JSON.stringify(run.body.errors));
-    const day = run.body.data?.runPipeline.logicalDate;
-    assert.ok(day);
-    const tasks = await eventually('the drift DAG to finish', 180_000, async () => {
-      const r = await gql<{ pipelineRuns: { task: string; state: string; error: string | null }[] }>(url, `{ pipelineRuns(dag: "drift_check_${MODEL}", logicalDate: "${day}") { task state error } }`);
-      const t = r.body.data?.pipelineRuns ?? [];
-      if (t.some((x) => x.state === 'FAILED')) assert.fail(`drift DAG failed: ${JSON.stringify(t)}`);
-      return t.length === 6 && t.every((x) => x.state === 'SUCCEEDED') ? t : undefined;
-    }, 250);
-    assert.deepEqual(tasks.map((t) => t.task).sort(), ['canary', 'drift_check', 'gate', 'register', 'retrain', 'validate']);
-    const reports = await gql<{ driftReports: { modelVersion: string; logicalDate: string; windowSource: string; datasetDrift: boolean; driftedColumns: number; columnCount: number }[] }>(url, `{ driftReports(model: "${MODEL}", last: 5) { modelVersion logicalDate windowSource datasetDrift driftedColumns columnCount } }`);
-    assert.equal(reports.body.errors, undefined, JSON.stringify(reports.body.errors));
-    const report = reports.body.data?.driftReports[0];
-    assert.ok(report, 'a drift report in the lake');
+    // 2. injected drift: the day's traffic moves away from the training data
+    for (let seed = 10; seed < 22; seed++) await score(inputs(seed, true));
+    await logged();
+
+    // 3. the daily drift DAG again (Airflow's clear) through the gateway: drift -> retrain -> validate -> gate -> register -> canary
+    assert.equal(await runDrift(', rerun: ALL'), day);
+    const report = await latestReport();
+    assert.ok(report);
     assert.equal(report.modelVersion, champion);
-    assert.equal(report.logicalDate, day);
     assert.equal(report.windowSource, 'prediction_log');
     assert.equal(report.datasetDrift, true, JSON.stringify(report));
     const after1 = await aliases();
@@ -169,7 +208,19 @@ void describe('the ML loop: train -> gate -> champion -> drift -> retrain -> cha
     const again = await score(inputs(1, false));
     assert.deepEqual(again.map((p) => `${p.clientId}:${p.model.variant}`), split.map((p) => `${p.clientId}:${p.model.variant}`), 'sticky by client id');
 
-    // 5. promotion through the gate: a version failing it is refused, the challenger passes
+    // 5. promotion through the gate: a version that fails it is refused (the CLI's --alias champion and
+    // promoteModel alike), the challenger passes
+    const bad = path.join(dir, 'no-signal.csv');
+    await writeFile(bad, formatUciCreditCsv(noSignal(7, 2000)));
+    const refused = await cli(dir, ['train', MODEL, '--data', bad, '--folds', '2', '--alias', 'champion']);
+    assert.equal(refused.code, 1, refused.out);
+    assert.match(refused.err, /MODEL_GATE_FAILED/);
+    const versions = await gql<{ model: { versions: { version: string; aliases: string[] }[] } }>(url, `{ model(name: "${MODEL}") { versions { version aliases } } }`);
+    const failing = versions.body.data?.model.versions.at(-1)?.version;
+    assert.ok(failing && Number(failing) > Number(challenger), 'the failing version is registered, without the alias');
+    const no = await gql(url, `mutation { promoteModel(name: "${MODEL}", version: "${failing}", alias: "champion") { version } }`);
+    assert.equal(no.body.errors?.[0]?.extensions?.code, 'MODEL_GATE_FAILED', JSON.stringify(no.body));
+    assert.equal((await aliases()).champion, champion, 'the champion stays where it was');
     const promoted = await gql<{ promoteModel: { version: string; aliases: string[]; stage: string } }>(url, `mutation { promoteModel(name: "${MODEL}", version: "${challenger}", alias: "champion") { version aliases stage } }`);
     assert.equal(promoted.body.errors, undefined, JSON.stringify(promoted.body.errors));
     assert.equal(promoted.body.data?.promoteModel.stage, 'PRODUCTION');
