@@ -70,7 +70,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     load: () => import('./commands/features.ts'),
   },
   train: {
-    usage: [`train <surge_multiplier|fraud_score|demand_forecast|credit_default> [--candidates linear,random_forest,gradient_boosting] [--folds N] [--data FILE] [--features serving|full] [--alias NAME] [--out DIR] ${COMMON}`],
+    usage: [`train <surge_multiplier|fraud_score|demand_forecast|credit_default> [--candidates linear,random_forest,gradient_boosting] [--folds N] [--data FILE | --lake [--date YYYY-MM-DD] [--lookback-days N]] [--features serving|full] [--alias NAME] [--out DIR] ${COMMON}`],
     summary: 'cross-validate the candidates, pick the best, export ONNX and register a model version',
     load: () => import('./commands/train.ts'),
   },

@@ -14,7 +14,7 @@ import { localTaskQueueFactory, pgBossTaskQueueFactory } from '../connectors/que
 import type { ModelBackend } from '../jobs/models-sql/backend.ts';
 import type { LakeCatalog } from '../jobs/models-sql/catalog.ts';
 import { LakeModelBackend } from '../jobs/models-sql/lake-backend.ts';
-import { commitQuery, compactTable, openLake, resolveRelation, vacuumLake } from '../jobs/lake/delta/index.ts';
+import { commitQuery, compactTable, openLake, resolveRelation, vacuumLake, type LakeTables } from '../jobs/lake/delta/index.ts';
 import { LakeConfigSchema } from '../jobs/lake/config.ts';
 import type { LakeStore } from '../connectors/contracts/lake-store.ts';
 import { createPipeline, PipelineConfigSchema, type Pipeline, type PipelineParts } from '../jobs/orchestrator/index.ts';
@@ -26,8 +26,12 @@ import { errorMessage } from '../schema/errors.ts';
 import type { PlatformConfig } from './config.ts';
 import { connectorRegistry, type PlatformConnectors } from './connectors.ts';
 import type { OnlineStore } from '../connectors/contracts/online-store.ts';
+import type { ConsumerHandle } from '../connectors/contracts/event-log.ts';
 import { materializeForDate } from '../jobs/features/materialize.ts';
 import { backendOfflineSource } from '../jobs/features/offline/index.ts';
+import { openMlPipeline, type MlPipelineParts } from './pipeline-ml.ts';
+import { retrainFraudOnNewLabels } from '../jobs/orchestrator/ml-labels.ts';
+import { retrainDagId } from '../jobs/orchestrator/ml-dags.ts';
 
 type Json = Record<string, unknown>;
 
@@ -46,6 +50,8 @@ export function createTaskQueue(config: Readonly<PlatformConfig>, logger: Logger
 
 export interface OpenedBackend {
   readonly backend: ModelBackend & LakeCatalog;
+  /** The Delta tables under the backend (the ML DAGs' drift reports and windows). */
+  readonly lake: LakeTables;
   readonly compactBronze?: (logicalDate: string) => Promise<void>;
   readonly kind: 'lake';
   close(): Promise<void>;
@@ -70,6 +76,7 @@ export async function openModelBackend(config: Readonly<PlatformConfig>, logger:
   return {
     kind: 'lake',
     backend,
+    lake,
     // daily_etl's bronze_compaction: OPTIMIZE the date's bronze partitions, then vacuum
     compactBronze: async (date) => {
       const bronze = (await lake.list()).filter((n) => n.startsWith('bronze.'));
@@ -94,6 +101,8 @@ function featureMaterializer(backend: ModelBackend & LakeCatalog, store: OnlineS
 
 export interface PipelineHandle {
   readonly pipeline: Pipeline;
+  /** The ML DAGs' parts (registry), null when pipeline.ml.enabled is false. */
+  readonly ml: MlPipelineParts | null;
   stop(): Promise<void>;
 }
 
@@ -102,8 +111,12 @@ export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<
   const queue = createTaskQueue(config, logger, metrics);
   await queue.start();
   let opened: OpenedBackend | null = null;
+  let ml: MlPipelineParts | null = null;
   try {
     opened = await openModelBackend(config, logger, metrics);
+    // the ML lifecycle DAGs (drift checks, retraining) unless pipeline.ml.enabled is false
+    const pc = validateConfig(PipelineConfigSchema, config.pipeline, 'pipeline');
+    ml = pc.ml.enabled ? await openMlPipeline(config, pc.ml, opened.lake, backendOfflineSource(opened.backend), logger, metrics) : null;
     const parts: PipelineParts = {
       queue, backend: opened.backend, logger: logger.child({ job: 'orchestrator' }), metrics,
       ...(c.warehouse ? { warehouse: c.warehouse } : {}), ...(c.eventLog ? { eventLog: c.eventLog } : {}), ...(c.pubSub ? { pubsub: c.pubSub } : {}),
@@ -111,17 +124,22 @@ export async function openPipeline(config: Readonly<PlatformConfig>, c: Partial<
       // daily_etl's features task: materialize-incremental into the online store (marks in <dataDir>/features)
       ...(c.onlineStore ? { materializeFeatures: featureMaterializer(opened.backend, c.onlineStore, path.join(config.dataDir, 'features'), logger) } : {}),
     };
-    const pipeline = await createPipeline(config.pipeline, parts);
+    const refresh = [...new Set([...pc.refreshOpenDate, ...(ml?.refreshDags ?? [])])];
+    const pipeline = await createPipeline({ ...config.pipeline, refreshOpenDate: refresh }, { ...parts, ...(ml ? { ml: ml.deps } : {}) });
     const backend = opened;
+    const mlParts = ml;
     return {
       pipeline,
+      ml: mlParts,
       stop: async () => {
         await pipeline.stop();
+        await mlParts?.close().catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'model registry close failed'));
         await queue.close();
         await backend.close().catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'model backend close failed'));
       },
     };
   } catch (e) {
+    await ml?.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
     await opened?.close().catch(() => undefined);
     throw e;
@@ -163,17 +181,25 @@ export async function acquirePipeline(config: Readonly<PlatformConfig>, c: Parti
 /** The `orchestrator` job: the shared pipeline, a worker in this process, and the schedules. */
 export async function startOrchestratorJob(config: Readonly<PlatformConfig>, c: PlatformConnectors, logger: Logger, metrics: Registry): Promise<{ pipeline: Pipeline; stop(): Promise<void> }> {
   const { pipeline, release } = await acquirePipeline(config, c, logger, metrics);
+  let labels: ConsumerHandle | null = null;
   try {
     const pc = validateConfig(PipelineConfigSchema, config.pipeline, 'pipeline');
     await pipeline.startWorker();
     if (pc.scheduler) pipeline.startScheduler();
+    // fraud also retrains when enough new labels arrived (seed 000), with the scheduler
+    const fraudDag = retrainDagId('fraud_score');
+    if (pc.scheduler && pc.ml.enabled && pc.ml.retrainOnLabels > 0 && pipeline.orchestrator.dags().some((d) => d.id === fraudDag)) {
+      labels = await retrainFraudOnNewLabels({ log: c.eventLog, orchestrator: pipeline.orchestrator, logger: logger.child({ job: 'ml' }), minLabels: pc.ml.retrainOnLabels, timezone: pipeline.orchestrator.dag(fraudDag).timezone });
+    }
   } catch (e) {
+    await pipeline.stop().catch(() => undefined);
     await release();
     throw e;
   }
   return {
     pipeline,
     stop: async () => {
+      await labels?.stop();
       await pipeline.stop();
       await release();
     },

@@ -4,8 +4,9 @@
  * candidates, picks the best, exports ONNX and registers a version through the configured
  * ModelVersionRegistry (train-registry.ts). A progress bar on a TTY, plain lines otherwise.
  * `--data` is a real UCI credit CSV for credit_default (validated; TRAINING_DATA_INVALID on bad input).
+ * `--lake [--date D] [--lookback-days N]`: the model's set from the lake (point-in-time retrieval,
+ * jobs/training/platform-training-data.ts; fraud, demand, surge), labels of N days up to the end of D.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,25 +19,23 @@ import { loadUciCreditCsv } from '../../jobs/training/datasets/credit-csv.ts';
 import { uciCreditDataset, type CreditFeatureSet } from '../../jobs/training/datasets/credit-uci.ts';
 import type { Dataset } from '../../jobs/training/datasets/dataset.ts';
 import { trainAndRegister, type TrainProgress } from '../../jobs/training/train-candidates.ts';
-import { loadConfig } from '../config.ts';
+import { codeVersion } from '../code-version.ts';
+import { loadConfig, type PlatformConfig } from '../config.ts';
+import { openModelBackend } from '../pipeline.ts';
+import { backendOfflineSource } from '../../jobs/features/offline/index.ts';
+import { checkDate, dateIn } from '../../jobs/orchestrator/dag.ts';
+import { platformTrainingData } from '../../jobs/training/platform-training-data.ts';
+import { NonRetryableTaskError } from '../../connectors/contracts/task-queue.ts';
 import { createLogger } from '../logger.ts';
 import { openModelVersionRegistry } from '../model-version-registry.ts';
 
 const options = {
   profile: { type: 'string' }, config: { type: 'string' }, 'data-dir': { type: 'string' },
   candidates: { type: 'string' }, folds: { type: 'string' }, data: { type: 'string' }, features: { type: 'string' },
-  alias: { type: 'string' }, out: { type: 'string' },
+  alias: { type: 'string' }, out: { type: 'string' }, lake: { type: 'boolean' }, date: { type: 'string' }, 'lookback-days': { type: 'string' },
 } as const;
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
-
-function codeVersion(): string {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function parseCandidates(v: string | undefined): CandidateKind[] | undefined {
   if (v === undefined) return undefined;
@@ -59,6 +58,27 @@ async function givenData(model: string, file: string | undefined, features: stri
   if (file === undefined) return undefined;
   if (model !== 'credit_default') throw new PlatformError('TRAINING_DATA_INVALID', `--data is a UCI credit CSV; ${model} trains on its own set`, { reason: `--data is only for credit_default`, model });
   return uciCreditDataset(await loadUciCreditCsv(file), (features ?? 'serving') as CreditFeatureSet);
+}
+
+/** `--lake`: the model's training set from the lake by point-in-time retrieval, as of `--date` (default today, UTC). */
+async function lakeData(config: Readonly<PlatformConfig>, model: string, date: string | undefined, lookback: string | undefined): Promise<Dataset> {
+  const days = lookback === undefined ? 30 : Number(lookback);
+  if (!Number.isInteger(days) || days < 1) throw new Error(`--lookback-days must be a positive integer, got "${lookback ?? ''}"`);
+  const day = date === undefined ? dateIn('UTC') : checkDate(date, '--date');
+  // the lake's surge set (PLATFORM_SURGE_FEATURES) is not the vector serving builds for predictSurge
+  if (model === 'surge_multiplier') throw new PlatformError('TRAINING_DATA_INVALID', 'surge_multiplier: the lake set lacks the served features (demand_supply_ratio, recent_cancellation_rate); train it on its synthetic set', { reason: 'the lake surge set lacks the served features', model });
+  const opened = await openModelBackend(config, createLogger(config.logLevel), defaultRegistry);
+  try {
+    const d = await platformTrainingData({ source: backendOfflineSource(opened.backend), data: { [model]: 'lake' }, lookbackDays: days }).dataset(model, day);
+    if (d.x.length === 0) throw new PlatformError('TRAINING_DATA_INVALID', `no labelled rows of ${model} in the lake up to ${day} (run the simulator and daily_etl first)`, { reason: `no labelled rows of ${model} in the lake up to ${day}`, model });
+    out(`${model}: ${d.x.length} rows from the lake (${d.lineage?.tables.map((t) => `${t.name}@${t.version}`).join(', ') ?? ''})`);
+    return d;
+  } catch (e) {
+    if (e instanceof NonRetryableTaskError) throw new PlatformError('TRAINING_DATA_INVALID', e.message, { reason: e.message, model });
+    throw e;
+  } finally {
+    await opened.close();
+  }
 }
 
 function reporter(model: string): { onProgress: (p: TrainProgress) => void; stop: () => void } {
@@ -96,12 +116,13 @@ export async function run(argv: readonly string[]): Promise<void> {
   if (!spec) throw new PlatformError('MODEL_NOT_FOUND', `no model ${model} to train (models: ${names})`, { model });
   const candidates = parseCandidates(values.candidates);
   const folds = parseFolds(values.folds);
-  const data = await givenData(model, values.data, values.features);
+  if (values.lake && values.data) throw new Error('--lake and --data are exclusive');
   const config = loadConfig({
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.config ? { file: values.config } : {}),
     overrides: values['data-dir'] ? { dataDir: values['data-dir'] } : {},
   });
+  const data = values.lake ? await lakeData(config, model, values.date, values['lookback-days']) : await givenData(model, values.data, values.features);
   // the configured registry (file under the data dir, or MLflow in services), started and seeded
   const registry = await openModelVersionRegistry(config, { logger: createLogger(config.logLevel).child({ connector: 'modelVersionRegistry' }), metrics: defaultRegistry });
   const progress = reporter(model);
@@ -109,7 +130,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     const { run: r, info } = await trainAndRegister(registry, spec, {
       ...(candidates ? { candidates } : {}),
       ...(folds ? { folds } : {}),
-      ...(data ? { data, dataSource: `csv:${values.data}` } : {}),
+      ...(data ? { data, dataSource: values.lake ? 'lake' : `csv:${values.data}` } : {}),
       ...(values.alias ? { alias: values.alias } : {}),
       codeVersion: codeVersion(),
       onProgress: progress.onProgress,

@@ -10,7 +10,7 @@ import type { LakeTables } from '../lake/delta/index.ts';
 import type { AlertSink } from '../orchestrator/alerts.ts';
 import { detectDrift, type DriftOptions, type DriftReport, type Frame } from './detector.ts';
 import { appendDriftReport } from './drift-reports-table.ts';
-import { loadReferenceProfile, profileFrame } from './reference-profile.ts';
+import { loadReferenceProfile, profileFrame, REFERENCE_ARTIFACT } from './reference-profile.ts';
 
 /** The rows of the current window: features by name (and the model's outputs under the reference's prediction column). */
 export interface CurrentWindow {
@@ -49,7 +49,7 @@ export interface DriftCheckDeps {
 
 export type DriftCheckOutcome =
   | { readonly status: 'checked'; readonly runId: string; readonly modelVersion: string; readonly report: DriftReport; readonly windowSource: string }
-  | { readonly status: 'no-champion' | 'no-window'; readonly reason: string };
+  | { readonly status: 'no-champion' | 'no-reference' | 'no-window'; readonly reason: string };
 
 export async function runDriftCheck(deps: DriftCheckDeps, model: string, logicalDate: string, ctx: { readonly dag: string; readonly task: string } = { dag: `drift_check_${model}`, task: 'drift_check' }): Promise<DriftCheckOutcome> {
   const log = deps.logger.child({ component: 'drift', model, logicalDate });
@@ -57,6 +57,11 @@ export async function runDriftCheck(deps: DriftCheckDeps, model: string, logical
   if (!champion) {
     log.warn('no champion: nothing to check drift against');
     return { status: 'no-champion', reason: `model ${model} has no champion` };
+  }
+  if (!champion.artifactPaths.includes(REFERENCE_ARTIFACT)) {
+    // a version registered before references existed (the committed v1 models): nothing to test against
+    log.warn({ version: champion.version }, `champion has no ${REFERENCE_ARTIFACT}: drift not checked`);
+    return { status: 'no-reference', reason: `${model} v${champion.version} has no ${REFERENCE_ARTIFACT}` };
   }
   const profile = await loadReferenceProfile(deps.registry, model, champion.version);
   const ref = profileFrame(profile);

@@ -19,6 +19,8 @@ export interface LakeWindowOptions {
   readonly modelColumn?: string;
   /** Reference column -> SQL expression over the table (default: the column of that name). */
   readonly columns?: Readonly<Record<string, string>>;
+  /** An extra SQL condition over the table (alias `t`), e.g. `t.variant <> 'shadow'`. */
+  readonly where?: string;
   /** Most rows read (a uniform sample above). */
   readonly maxRows?: number;
 }
@@ -36,6 +38,7 @@ export function lakeTableWindow(o: LakeWindowOptions): CurrentWindowSource {
       });
       if (exprs.length === 0) return null;
       const where = [`CAST(timezone('UTC', t.${quoteIdent(o.timeColumn)}::TIMESTAMPTZ) AS DATE) = DATE ${quoteLiteral(date)}`];
+      if (o.where) where.push(`(${o.where})`);
       if (o.modelColumn) where.push(`t.${quoteIdent(o.modelColumn)} = ${quoteLiteral(model)}`);
       const limit = o.maxRows ? `USING SAMPLE ${Math.floor(o.maxRows)} ROWS` : '';
       const conn = await o.lake.connection();

@@ -41,6 +41,8 @@ export interface RetrainDeps {
   readonly alerts: AlertSink;
   readonly logger: Logger;
   readonly gates?: Readonly<Record<string, ModelGate>>;
+  /** A training set with fewer rows is not trained on: the run has no candidate (and says so). */
+  readonly minRows?: number;
 }
 
 export interface RunKey {
@@ -53,6 +55,10 @@ export const CHALLENGER = 'challenger';
 
 export async function retrainCandidate(deps: RetrainDeps, model: string, key: RunKey, reason: string): Promise<void> {
   const dataset = await deps.data.dataset(model, key.logicalDate);
+  if (dataset.x.length < (deps.minRows ?? 1)) {
+    deps.logger.warn({ model, dag: key.dag, logicalDate: key.logicalDate, rows: dataset.x.length, minRows: deps.minRows ?? 1 }, 'too few training rows: not retraining');
+    return;
+  }
   const trained = await deps.trainer.train(model, dataset);
   if (trained.name !== model) throw new NonRetryableTaskError(`trainer returned model ${trained.name} for ${model}`);
   const withRef = trained.artifacts[REFERENCE_ARTIFACT] ? trained : withReferenceProfile(trained, buildReferenceProfile(dataset, { model }));

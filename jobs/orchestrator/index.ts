@@ -20,6 +20,8 @@ import { QUALITY_RUNS_TABLE } from '../models-sql/runner.ts';
 import { createAlertSink, type AlertSink } from './alerts.ts';
 import type { DagSpec } from './dag.ts';
 import { platformDags } from './dags.ts';
+import { MlConfigSchema } from './ml-config.ts';
+import type { MlDagDeps } from './ml-dags.ts';
 import { Orchestrator } from './engine.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 
@@ -39,6 +41,8 @@ export const PipelineConfigSchema = z.object({
   runAtStart: z.array(z.string()).default([]),
   /** DAGs whose finished run of the current date runs again on each tick (demo refresh). */
   refreshOpenDate: z.array(z.string()).default([]),
+  /** The ML lifecycle DAGs (drift checks, retraining; ml-dags.ts), built by the composition root. */
+  ml: MlConfigSchema.prefault({}),
 }).strict();
 
 export type PipelineConfig = z.output<typeof PipelineConfigSchema>;
@@ -51,6 +55,8 @@ export interface PipelineParts {
   readonly pubsub?: PubSub;
   readonly compactBronze?: (logicalDate: string) => Promise<void>;
   readonly materializeFeatures?: (logicalDate: string) => Promise<void>;
+  /** The ML DAGs' dependencies (they get the pipeline's alert sink); absent: the `retrain_models` placeholder. */
+  readonly ml?: Omit<MlDagDeps, 'alerts'>;
   readonly logger: Logger;
   readonly metrics: Registry;
 }
@@ -72,7 +78,7 @@ export async function createPipeline(rawConfig: unknown, parts: PipelineParts, e
   const config = validateConfig(PipelineConfigSchema, rawConfig ?? {}, 'pipeline');
   const project = await loadProject(config.modelsDir);
   const alerts = createAlertSink({ ...(parts.eventLog ? { log: parts.eventLog } : {}), ...(parts.pubsub ? { pubsub: parts.pubsub } : {}), metrics: parts.metrics, logger: parts.logger });
-  const dags = [...platformDags({ project, backend: parts.backend, alerts, logger: parts.logger, ...(parts.warehouse ? { warehouse: parts.warehouse } : {}), ...(parts.compactBronze ? { compactBronze: parts.compactBronze } : {}), ...(parts.materializeFeatures ? { materializeFeatures: parts.materializeFeatures } : {}) }), ...extraDags];
+  const dags = [...platformDags({ project, backend: parts.backend, alerts, logger: parts.logger, ...(parts.warehouse ? { warehouse: parts.warehouse } : {}), ...(parts.compactBronze ? { compactBronze: parts.compactBronze } : {}), ...(parts.materializeFeatures ? { materializeFeatures: parts.materializeFeatures } : {}), ...(parts.ml ? { ml: { ...parts.ml, alerts } } : {}) }), ...extraDags];
   const orchestrator = new Orchestrator({ queue: parts.queue, dags, alerts, logger: parts.logger });
   let scheduler: Scheduler | null = null;
   const published = GOLD_MARTS.map((m) => ({ from: m.model, to: `warehouse.${m.table.name}`, kind: 'published' as const }));

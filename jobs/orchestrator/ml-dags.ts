@@ -53,6 +53,8 @@ export interface MlDagDeps {
   readonly models?: readonly MlModelSchedule[];
   readonly drift?: Omit<DriftOptions, 'kinds' | 'predictionColumn'>;
   readonly gates?: Readonly<Record<string, ModelGate>>;
+  /** A retraining on fewer rows does nothing (RetrainDeps.minRows). */
+  readonly minTrainingRows?: number;
   readonly timezone?: string;
   readonly now?: () => number;
 }
@@ -74,7 +76,7 @@ function retrainChain(r: RetrainDeps, model: string, first: TaskSpec): TaskSpec[
 
 export function mlDags(deps: MlDagDeps): DagSpec[] {
   const candidates = deps.candidates ?? createMemoryCandidateStore();
-  const r: RetrainDeps = { registry: deps.registry, trainer: deps.trainer, data: deps.data, candidates, alerts: deps.alerts, logger: deps.logger, ...(deps.gates ? { gates: deps.gates } : {}) };
+  const r: RetrainDeps = { registry: deps.registry, trainer: deps.trainer, data: deps.data, candidates, alerts: deps.alerts, logger: deps.logger, ...(deps.gates ? { gates: deps.gates } : {}), ...(deps.minTrainingRows ? { minRows: deps.minTrainingRows } : {}) };
   const timezone = deps.timezone ?? 'UTC';
   const dags: DagSpec[] = [];
   for (const m of deps.models ?? ML_MODELS) {
