@@ -25,6 +25,7 @@ import type { CorsInput, LimitsInput, PersistedOperationsInput } from './plugins
 import { PlatformError, errorMessage } from '../schema/errors.ts';
 import { createGatewayAuth } from './plugins/auth.ts';
 import type { GatewayAuthConfig } from './plugins/auth-config.ts';
+import type { TracingInput } from './plugins/tracing-config.ts';
 
 export type SupergraphSource =
   | { readonly kind: 'file'; readonly path: string }
@@ -68,6 +69,8 @@ export interface GatewayOptions {
   readonly persistedOperations?: PersistedOperationsInput;
   /** Behind our own front door (gateway thread): per-caller limits take the client IP from x-forwarded-for. */
   readonly trustForwardedFor?: boolean;
+  /** OpenTelemetry traces (plain JSON, off by default): the thread's SDK is started by its entry; docs/decisions/0024-traces.md. */
+  readonly tracing?: TracingInput;
 }
 
 export interface RunningGateway extends AsyncDisposable {
