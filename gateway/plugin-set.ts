@@ -8,10 +8,9 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Logger } from 'pino';
 import type { GatewayOptions } from './server.ts';
-import { createTracingPlugin } from './plugins/tracing.ts';
 
 export function gatewayPluginsFrom(options: Omit<GatewayOptions, 'logger' | 'registry' | 'plugins'>, logger: Logger): GatewayPlugin[] {
+  void options;
   void logger;
-  const tracing = createTracingPlugin(options.tracing);
-  return [...(tracing ? [tracing] : [])];
+  return [];
 }

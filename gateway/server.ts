@@ -26,6 +26,7 @@ import { PlatformError, errorMessage } from '../schema/errors.ts';
 import { createGatewayAuth } from './plugins/auth.ts';
 import type { GatewayAuthConfig } from './plugins/auth-config.ts';
 import type { TracingInput } from './plugins/tracing-config.ts';
+import { createTracingPlugins } from './plugins/tracing.ts';
 
 export type SupergraphSource =
   | { readonly kind: 'file'; readonly path: string }
@@ -138,6 +139,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const subgraphs = supergraphSubgraphsOf(supergraphSdl);
   const metrics = createGatewayMetrics(opts.registry);
   const extraPlugins = [...gatewayPluginsFrom(opts, log), ...(opts.plugins ?? [])];
+  const tracing = await createTracingPlugins(opts.tracing); // OpenTelemetry, off by default: plugins/tracing.ts
   const policies = createPolicies({ limits: opts.limits, cors: opts.cors, persistedOperations: opts.persistedOperations, production, trustForwardedFor: opts.trustForwardedFor, logger: opts.logger });
 
   const runtime = createGatewayRuntime({
@@ -154,7 +156,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ...(opts.introspection === false ? { disableIntrospection: {} } : {}),
     cors: policies.cors,
     ...(policies.persistedDocuments ? { persistedDocuments: policies.persistedDocuments } : {}),
-    plugins: () => [...policies.outerPlugins, metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins],
+    plugins: () => [...tracing, ...policies.outerPlugins, metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins],
   });
   // Load the supergraph and build the planner now, so a broken supergraph fails the start.
   try {
