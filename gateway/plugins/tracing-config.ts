@@ -33,16 +33,15 @@ export type TracingConfig = z.output<typeof TracingConfigSchema>;
 export type TracingInput = z.input<typeof TracingConfigSchema>;
 
 /** Standard OpenTelemetry variables: an OTLP traces endpoint turns tracing on (OTEL_SDK_DISABLED=true keeps it off). */
-export function tracingConfigFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function tracingConfigFromEnv(env: Readonly<Record<string, string | undefined>>): { enabled?: boolean; serviceName?: string; otlp?: { endpoint: string } } {
   const traces = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
   const base = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
-  const endpoint = traces ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
-  if (endpoint) {
-    out['enabled'] = true;
-    out['otlp'] = { endpoint };
-  }
-  if (env['OTEL_SERVICE_NAME']) out['serviceName'] = env['OTEL_SERVICE_NAME'];
-  if (env['OTEL_SDK_DISABLED'] === 'true') out['enabled'] = false;
-  return out;
+  const endpoint = traces || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  const service = env['OTEL_SERVICE_NAME'];
+  const disabled = env['OTEL_SDK_DISABLED'] === 'true';
+  return {
+    ...(endpoint ? { enabled: true, otlp: { endpoint } } : {}),
+    ...(service ? { serviceName: service } : {}),
+    ...(disabled ? { enabled: false } : {}),
+  };
 }

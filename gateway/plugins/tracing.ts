@@ -19,6 +19,8 @@ export async function createTracingPlugins(input: TracingInput | undefined): Pro
     propagateContext: true,
     // the provider belongs to the thread (tracing-sdk.ts), flushed when the thread shuts it down
     flushOnDispose: false,
+    // the operation hash (graphql.operation.hash) normalises every document again: not worth it per request
+    hashOperation: null,
     traces: { spans: { initialization: false, schema: false } },
   });
   return [plugin as GatewayPlugin];
