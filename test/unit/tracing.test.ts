@@ -10,10 +10,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
+import { createMemoryEventLog, createMemoryOnlineStore } from '../../connectors/embedded/index.ts';
 import { tracedConnector } from '../../connectors/support/tracing.ts';
 import { traceLogFields } from '../../gateway/plugins/tracing-log.ts';
 import { startTracingSdk, type TracingSdk } from '../../gateway/plugins/tracing-sdk.ts';
@@ -139,6 +141,34 @@ void describe('traces of a cross-subgraph query', () => {
     const top = spans.filter((s) => parentOf(s) === callerSpan);
     assert.equal(top.length, 1, 'one gateway span is the child of the caller span');
     assert.ok(spans.some((s) => s.name === 'subgraph trips') && spans.some((s) => s.name === 'subgraph payments'), 'both subgraphs joined the caller trace');
+  });
+
+  void test('online-store reads and event-log produce inside a request are its CLIENT spans', async () => {
+    exporter.reset();
+    const ctx = { logger: silent, metrics: new Registry() };
+    await using store = createMemoryOnlineStore({}, ctx);
+    await using log = createMemoryEventLog({}, ctx);
+    await store.start();
+    await log.start();
+    await log.ensureTopics([{ name: 'traced', partitions: 1, keyField: 'k', retentionMs: 86_400_000, compression: 'none' }]);
+    const tStore = tracedConnector(store);
+    const tLog = tracedConnector(log);
+    await trace.getTracer('tracing-test').startActiveSpan('request', async (span) => {
+      await tStore.put([{ entity: 'driver', id: 'd1', values: { rating: 4.9 }, ttlMs: 60_000 }]);
+      assert.equal((await tStore.getMany('driver', ['d1', 'd2']))[0]?.values['rating'], 4.9);
+      await tLog.publish('traced', [{ key: 'k', value: '{}' }]);
+      span.end();
+    });
+    await sdk.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const parent = spans.find((s) => s.name === 'request');
+    assert.ok(parent);
+    const children = spans.filter((s) => parentOf(s) === idOf(parent));
+    assert.deepEqual(children.map((s) => s.name).sort(), ['eventLog.publish', 'onlineStore.getMany', 'onlineStore.put']);
+    const get = children.find((s) => s.name === 'onlineStore.getMany');
+    assert.equal(get?.attributes['gofuture.keys'], 2);
+    assert.equal(get?.attributes['gofuture.entity'], 'driver');
+    assert.equal(children.find((s) => s.name === 'eventLog.publish')?.attributes['messaging.destination.name'], 'traced');
   });
 
   void test('connector calls outside a traced request (jobs) start no span', async () => {
