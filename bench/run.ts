@@ -19,8 +19,9 @@ import { pipelineSuite } from './suites/pipeline.ts';
 import { limitsSuite } from './suites/limits.ts';
 import { lake10mBenchSuite, lakeBenchSuite } from './suites/lake.ts';
 import { federationSuite } from './suites/federation.ts';
+import { tracingSuite } from './suites/tracing.ts';
 
-export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite];
 
 const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 

@@ -11,6 +11,7 @@ import { validateConfig } from '../schema/config-validation.ts';
 import { authConfigFromEnv } from '../gateway/plugins/auth-config.ts';
 import { CorsConfigSchema, LimitsConfigSchema, PersistedOperationsConfigSchema } from '../gateway/plugins/policy-config.ts';
 import { ModelServingConfigSchema } from './models-serving-config.ts';
+import { TracingConfigSchema, tracingConfigFromEnv } from '../gateway/plugins/tracing-config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const connector = z.object({ kind: z.string().min(1) }).catchall(z.unknown());
@@ -103,6 +104,8 @@ export const PlatformConfigSchema = z.object({
   }).strict().prefault({}),
   /** `/metrics` + `/health` of processes without the gateway (`gofuture run`, `gofuture subgraph`), when a port is set (bin/metrics-server.ts). */
   metrics: z.object({ port: port.optional() }).strict().prefault({}),
+  /** OpenTelemetry traces gateway -> subgraphs -> connectors, OTLP/HTTP exporter; off by default (docs/decisions/0024-traces.md). */
+  tracing: TracingConfigSchema.prefault({}),
   /** Seconds between job-status snapshots written to the warehouse. */
   jobStatusIntervalMs: z.number().int().min(100).default(2000),
   /** A running job whose last job-status heartbeat is older than this is shown as `stale` by Query.jobs (keep it several jobStatusIntervalMs). */
@@ -233,6 +236,8 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<PlatformConfig
   if (env.GOFUTURE_METRICS_PORT !== undefined) envOver.metrics = { port: Number(env.GOFUTURE_METRICS_PORT) };
   if (env.GOFUTURE_ALERTS_WEBHOOK_TOKEN) envOver.gateway = { ...(envOver.gateway as Json | undefined), alertsWebhook: { token: env.GOFUTURE_ALERTS_WEBHOOK_TOKEN } };
   if (env.GOFUTURE_GATEWAY_ENGINE) envOver.gateway = { ...(envOver.gateway as Json | undefined), engine: env.GOFUTURE_GATEWAY_ENGINE };
+  const tracingEnv = tracingConfigFromEnv(env);
+  if (Object.keys(tracingEnv).length > 0) envOver.tracing = tracingEnv;
   const authEnv = authConfigFromEnv(env);
   if (Object.keys(authEnv).length > 0) envOver.gateway = { ...(envOver.gateway as Json | undefined), auth: authEnv };
   raw = merge(raw, envOver);

@@ -13,6 +13,7 @@ import { localLakeStoreFactory } from '../connectors/lake/index.ts';
 import { registerEmbeddedConnectors } from '../connectors/embedded/index.ts';
 import { onnxModelRuntimeFactory } from '../connectors/onnx/index.ts';
 import { registerServiceConnectors } from './service-connectors.ts';
+import { tracedConnector } from '../connectors/support/tracing.ts';
 import type { PlatformConfig } from './config.ts';
 
 export interface PlatformConnectors {
@@ -39,12 +40,14 @@ export function buildConnectors(config: Readonly<PlatformConfig>, logger: Logger
   const registry = connectorRegistry();
   const ctx = (name: string) => ({ logger: logger.child({ connector: name }), metrics });
   const c = config.connectors;
+  // tracing on: calls made inside a traced request become its spans (connectors/support/tracing.ts)
+  const t = <C extends Connector>(connector: C): C => (config.tracing.enabled ? tracedConnector(connector) : connector);
   return {
-    eventLog: registry.create<EventLog>('eventLog', c.eventLog, ctx('eventLog'), 'connectors.eventLog'),
-    warehouse: registry.create<Warehouse>('warehouse', c.warehouse, ctx('warehouse'), 'connectors.warehouse'),
-    onlineStore: registry.create<OnlineStore>('onlineStore', c.onlineStore, ctx('onlineStore'), 'connectors.onlineStore'),
+    eventLog: t(registry.create<EventLog>('eventLog', c.eventLog, ctx('eventLog'), 'connectors.eventLog')),
+    warehouse: t(registry.create<Warehouse>('warehouse', c.warehouse, ctx('warehouse'), 'connectors.warehouse')),
+    onlineStore: t(registry.create<OnlineStore>('onlineStore', c.onlineStore, ctx('onlineStore'), 'connectors.onlineStore')),
     pubSub: registry.create<PubSub>('pubSub', c.pubSub, ctx('pubSub'), 'connectors.pubSub'),
-    modelRuntime: registry.create<ModelRuntime>('modelRuntime', c.modelRuntime, ctx('modelRuntime'), 'connectors.modelRuntime'),
+    modelRuntime: t(registry.create<ModelRuntime>('modelRuntime', c.modelRuntime, ctx('modelRuntime'), 'connectors.modelRuntime')),
     lakeStore: registry.create<LakeStore>('lakeStore', c.lakeStore, ctx('lakeStore'), 'connectors.lakeStore'),
   };
 }

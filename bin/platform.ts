@@ -23,6 +23,7 @@ import { buildConnectors, connectorList, type PlatformConnectors } from './conne
 import { startJobs } from './job-set.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { startSubgraph } from './subgraph-set.ts';
+import { startProcessTracing } from './tracing.ts';
 
 export interface RunningPlatform {
   readonly gatewayUrl: string;
@@ -79,6 +80,7 @@ async function startPlatformGateway(
     limits: config.gateway.limits,
     cors: config.gateway.cors,
     persistedOperations: config.gateway.persistedOperations,
+    tracing: config.tracing,
   };
   const where = { port: config.gateway.port, host: config.host, logger: logger.child({ component: 'gateway' }) };
   if (config.gateway.isolation === 'thread') {
@@ -113,6 +115,7 @@ function alertsWebhookRoutes(config: Readonly<PlatformConfig>, connectors: Platf
 export async function startPlatform(config: Readonly<PlatformConfig>, logger: Logger, metrics: Registry = defaultRegistry): Promise<RunningPlatform> {
   const undo: (() => Promise<void>)[] = [];
   try {
+    await startProcessTracing(config, undo); // before any subgraph: they decide at start whether to trace
     const connectors = await startConnectors(config, logger, metrics, undo);
     const jobs = await startJobs(config, connectors, logger, metrics);
     undo.push(() => jobs.stop());
@@ -153,6 +156,7 @@ async function serveMetrics(config: Readonly<PlatformConfig>, logger: Logger, re
 export async function startSingleSubgraph(config: Readonly<PlatformConfig>, name: SubgraphName, logger: Logger): Promise<{ url: string; metricsUrl: string | null; stop(): Promise<void> }> {
   const undo: (() => Promise<void>)[] = [];
   try {
+    await startProcessTracing(config, undo);
     const connectors = await startConnectors(config, logger, defaultRegistry, undo);
     const server = await startSubgraph(name, config, connectors, logger);
     undo.push(() => server.close());

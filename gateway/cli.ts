@@ -13,6 +13,7 @@ import type { SubgraphEndpoint } from './compose.ts';
 import type { PlannerKind, RunningGateway, SupergraphSource } from './server.ts';
 import { startGatewayThread } from './thread.ts';
 import { authConfigFromEnv, type GatewayAuthConfig } from './plugins/auth-config.ts';
+import { tracingConfigFromEnv, type TracingInput } from './plugins/tracing-config.ts';
 
 export interface GatewayCliOptions {
   readonly supergraph: SupergraphSource;
@@ -22,6 +23,8 @@ export interface GatewayCliOptions {
   readonly production: boolean;
   /** From GOFUTURE_JWT_SECRET, GOFUTURE_JWKS, GOFUTURE_JWT_ISSUER, GOFUTURE_JWT_AUDIENCE, GOFUTURE_HMAC_SECRET. */
   readonly auth?: GatewayAuthConfig;
+  /** From OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED (docs/operations.md). */
+  readonly tracing?: TracingInput;
 }
 
 export const GATEWAY_USAGE = [
@@ -120,7 +123,8 @@ export function parseGatewayArgs(argv: readonly string[], env: Readonly<Record<s
   const supergraph: SupergraphSource =
     supergraphFile !== undefined ? { kind: 'file', path: supergraphFile } : { kind: 'subgraphs', subgraphs };
   const auth = authConfigFromEnv(env);
-  return Object.freeze({ supergraph, port: port ?? 4000, host, planner, production, ...(Object.keys(auth).length > 0 ? { auth } : {}) });
+  const tracing = tracingConfigFromEnv(env);
+  return Object.freeze({ supergraph, port: port ?? 4000, host, planner, production, ...(Object.keys(auth).length > 0 ? { auth } : {}), ...(Object.keys(tracing).length > 0 ? { tracing } : {}) });
 }
 
 /**

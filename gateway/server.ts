@@ -25,6 +25,8 @@ import type { CorsInput, LimitsInput, PersistedOperationsInput } from './plugins
 import { PlatformError, errorMessage } from '../schema/errors.ts';
 import { createGatewayAuth } from './plugins/auth.ts';
 import type { GatewayAuthConfig } from './plugins/auth-config.ts';
+import type { TracingInput } from './plugins/tracing-config.ts';
+import { createTracingPlugins } from './plugins/tracing.ts';
 
 export type SupergraphSource =
   | { readonly kind: 'file'; readonly path: string }
@@ -68,6 +70,8 @@ export interface GatewayOptions {
   readonly persistedOperations?: PersistedOperationsInput;
   /** Behind our own front door (gateway thread): per-caller limits take the client IP from x-forwarded-for. */
   readonly trustForwardedFor?: boolean;
+  /** OpenTelemetry traces (plain JSON, off by default): the thread's SDK is started by its entry; docs/decisions/0024-traces.md. */
+  readonly tracing?: TracingInput;
 }
 
 export interface RunningGateway extends AsyncDisposable {
@@ -135,6 +139,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const subgraphs = supergraphSubgraphsOf(supergraphSdl);
   const metrics = createGatewayMetrics(opts.registry);
   const extraPlugins = [...gatewayPluginsFrom(opts, log), ...(opts.plugins ?? [])];
+  const tracing = await createTracingPlugins(opts.tracing); // OpenTelemetry, off by default: plugins/tracing.ts
   const policies = createPolicies({ limits: opts.limits, cors: opts.cors, persistedOperations: opts.persistedOperations, production, trustForwardedFor: opts.trustForwardedFor, logger: opts.logger });
 
   const runtime = createGatewayRuntime({
@@ -151,7 +156,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ...(opts.introspection === false ? { disableIntrospection: {} } : {}),
     cors: policies.cors,
     ...(policies.persistedDocuments ? { persistedDocuments: policies.persistedDocuments } : {}),
-    plugins: () => [...policies.outerPlugins, metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins],
+    plugins: () => [...tracing, ...policies.outerPlugins, metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins],
   });
   // Load the supergraph and build the planner now, so a broken supergraph fails the start.
   try {

@@ -9,19 +9,22 @@ import { pino } from 'pino';
 import { errorMessage, isPlatformError } from '../schema/errors.ts';
 import { startGateway } from './server.ts';
 import type { GatewayThreadData, ParentMessage, ThreadMessage } from './thread-protocol.ts';
+import { startThreadTracing } from './plugins/tracing-thread.ts';
 
 const data = workerData as GatewayThreadData;
 const port = parentPort;
 if (!port) throw new Error('gateway/thread-entry.ts runs only as a worker thread');
 const post = (m: ThreadMessage): void => port.postMessage(m);
 
-const logger = pino({ name: data.logName, level: data.logLevel, base: { pid: process.pid, thread: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime });
+// tracing on: this thread's own OpenTelemetry SDK (its globals are per thread), trace ids on its log lines
+const tracing = await startThreadTracing(data.options.tracing);
+const logger = pino({ name: data.logName, level: data.logLevel, base: { pid: process.pid, thread: 'gateway' }, timestamp: pino.stdTimeFunctions.isoTime, ...tracing.pinoOptions });
 
 try {
   const gateway = await startGateway({ ...data.options, port: 0, host: '127.0.0.1', logger, trustForwardedFor: true }); // only the front door reaches this port
   port.on('message', (m: ParentMessage) => {
     if (m.type !== 'close') return;
-    gateway.close().then(
+    gateway.close().then(tracing.shutdown).then(
       () => post({ type: 'closed' }),
       (e: unknown) => {
         logger.error({ err: errorMessage(e) }, 'gateway thread did not close cleanly');

@@ -7,7 +7,7 @@ import { startPlatform } from '../platform.ts';
 export async function run(argv: readonly string[]): Promise<void> {
   const { port, sources } = parseCommon(argv);
   const config = loadConfig({ ...sources, overrides: { ...sources.overrides, ...(port !== undefined ? { gateway: { port } } : {}) } });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'gofuture', config.tracing.enabled);
   const platform = await startPlatform(config, logger);
   logger.info({ gateway: platform.gatewayUrl, subgraphs: platform.subgraphUrls }, `GoFuture data API ready: ${platform.gatewayUrl}`);
   onSignals(() => platform.stop(), logger);

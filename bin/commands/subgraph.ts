@@ -10,7 +10,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   if (!name || !(SUBGRAPH_NAMES as readonly string[]).includes(name)) throw new Error(`subgraph: name must be one of ${SUBGRAPH_NAMES.join(', ')}`);
   const sg = name as SubgraphName;
   const config = loadConfig({ ...sources, overrides: { ...sources.overrides, ...(port !== undefined ? { subgraphs: { [sg]: port } } : {}) } });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'gofuture', config.tracing.enabled);
   const running = await startSingleSubgraph(config, sg, logger);
   logger.info({ url: running.url }, `subgraph ${sg} ready`);
   onSignals(() => running.stop(), logger);

@@ -10,6 +10,7 @@ import type { HealthReport } from '../../connectors/contracts/connector.ts';
 import { requestIdFrom, requestScope } from './request-scope.ts';
 import type { SignatureCheck } from './signature.ts';
 import { GATEWAY_KEY_HEADER } from '../../schema/gateway-key.ts';
+import { traceRequest } from './tracing.ts';
 
 export interface HttpHandlerOptions<TContext extends object> {
   readonly name: string;
@@ -20,6 +21,8 @@ export interface HttpHandlerOptions<TContext extends object> {
   readonly maxBodyBytes: number;
   /** Gateway HMAC signature check; unsigned or badly signed requests are answered 403 before Apollo sees them. */
   readonly signature?: SignatureCheck;
+  /** Each request in a span continuing the gateway's trace context (subgraphs/common/tracing.ts). */
+  readonly tracing?: boolean;
 }
 
 class BodyError extends Error {
@@ -143,6 +146,24 @@ async function handleGraphQL<TContext extends object>(opts: HttpHandlerOptions<T
   res.end();
 }
 
+function served<TContext extends object>(opts: HttpHandlerOptions<TContext>, req: IncomingMessage, res: ServerResponse): void {
+  const requestId = requestIdFrom(req.headers);
+  const log = opts.logger.child({ requestId });
+  requestScope.run({ requestId, logger: log }, () => {
+    handleGraphQL(opts, req, res, requestId, log).then(
+      () => log.debug({ status: res.statusCode }, 'graphql request served'),
+      (e: unknown) => {
+        log.error({ err: e }, 'graphql request failed outside execution');
+        if (!res.headersSent) {
+          sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] }, requestId);
+        } else {
+          res.destroy();
+        }
+      },
+    );
+  });
+}
+
 async function handleHealth<TContext extends object>(opts: HttpHandlerOptions<TContext>, res: ServerResponse): Promise<void> {
   let report: HealthReport = { ok: true, detail: 'serving' };
   try {
@@ -168,17 +189,7 @@ export function createHttpHandler<TContext extends object>(opts: HttpHandlerOpti
       sendJson(res, 404, { errors: [{ message: `not found: ${path}; GraphQL is served at /graphql`, extensions: { code: 'NOT_FOUND' } }] });
       return;
     }
-    const requestId = requestIdFrom(req.headers);
-    const log = opts.logger.child({ requestId });
-    requestScope.run({ requestId, logger: log }, () => {
-      handleGraphQL(opts, req, res, requestId, log).catch((e: unknown) => {
-        log.error({ err: e }, 'graphql request failed outside execution');
-        if (!res.headersSent) {
-          sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] }, requestId);
-        } else {
-          res.destroy();
-        }
-      });
-    });
+    if (opts.tracing) traceRequest(opts.name, req, res, () => served(opts, req, res));
+    else served(opts, req, res);
   };
 }

@@ -17,6 +17,7 @@ import { createHttpHandler } from './http-handler.ts';
 import { attachGraphQLWs } from './ws-server.ts';
 import { createSignatureCheck, type SubgraphSignatureOptions } from './signature.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../../schema/request-limits.ts';
+import { traceRootResolvers, tracingRegistered } from './tracing.ts';
 
 /** What a context factory gets for each HTTP request or each graphql-ws operation. */
 export interface RequestInfo {
@@ -71,7 +72,9 @@ export async function createSubgraphServer<TContext extends object>(opts: Subgra
   const production = opts.production ?? process.env['NODE_ENV'] === 'production';
   const host = opts.host ?? '127.0.0.1';
   const signature = createSignatureCheck(opts.signature ?? {}, production, opts.name);
-  const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
+  const built = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
+  const tracing = tracingRegistered(); // an OpenTelemetry SDK in this thread: subgraphs/common/tracing.ts
+  const schema = tracing ? traceRootResolvers(built) : built;
   const formatError = createErrorFormatter({ production, logger });
 
   const apollo = new ApolloServer<TContext>({
@@ -102,6 +105,7 @@ export async function createSubgraphServer<TContext extends object>(opts: Subgra
       makeContext: makeContext('http'),
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       signature,
+      tracing,
       ...(opts.health ? { health: opts.health } : {}),
     }),
   );
