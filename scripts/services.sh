@@ -3,7 +3,8 @@
 # Kafka 3.9 (KRaft, one broker+controller), ClickHouse (Debian 18.16), Redis 7, PostgreSQL 15,
 # an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto),
 # Prometheus + Alertmanager (Debian) with the repo's alerting rules, and an MLflow tracking server
-# for the model registry (PyPI mlflow in a cached venv).
+# for the model registry (PyPI mlflow in a cached venv); `up` also installs Debian's chromium for the
+# browser test (scripts/services/chromium.sh).
 #
 #   scripts/services.sh up     [service...]   install what is missing, start, wait until ready
 #   scripts/services.sh down   [service...]   stop what `up` started (by pid file, never by name)
@@ -40,6 +41,8 @@ source "$HELPERS/prometheus/prometheus.sh"
 ALL_SERVICES+=(mlflow)
 # shellcheck source=services/mlflow/mlflow.sh
 source "$HELPERS/mlflow/mlflow.sh"
+# shellcheck source=services/chromium.sh
+source "$HELPERS/chromium.sh"
 INSTALL_LOG=$SERVICES_DIR/install.log
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
@@ -387,6 +390,7 @@ cmd_up() {
   local t0 svc pid port t started=() failed=()
   t0=$(now_ms)
   ensure_packages "$@"
+  ensure_chromium "$@"
   [[ " $* " != *" kafka "* ]] || ensure_kafka_jars
   [[ " $* " != *" s3 "* ]] || ensure_s3
   [[ " $* " != *" mlflow "* ]] || ensure_mlflow
