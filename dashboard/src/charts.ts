@@ -25,11 +25,14 @@ function follow(target: HTMLElement, plot: uPlot): void {
   new ResizeObserver(() => plot.setSize({ width: Math.max(240, target.clientWidth), height: HEIGHT })).observe(target);
 }
 
-function axisValues(format?: (v: number) => string): uPlot.Axis['values'] {
-  return format ? (_u: uPlot, splits: number[]) => splits.map((v) => format(v)) : undefined;
-}
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+const axisValues = (_u: uPlot, splits: number[]): string[] => splits.map((v) => compact.format(v));
 
-export function timeSeriesChart(target: HTMLElement, series: readonly SeriesSpec[], bars = false): Chart {
+const DAY_S = 86_400;
+const day = (_u: uPlot, splits: number[]): string[] => splits.map((s) => new Date(s * 1000).toISOString().slice(5, 10));
+
+/** A chart of windows over time; with `daily`, bars of whole UTC days (one tick a day, half a day of margin). */
+export function timeSeriesChart(target: HTMLElement, series: readonly SeriesSpec[], daily = false): Chart {
   const usesY2 = series.some((s) => s.scale === 'y2');
   const opts: uPlot.Options = {
     width: Math.max(240, target.clientWidth),
@@ -37,11 +40,11 @@ export function timeSeriesChart(target: HTMLElement, series: readonly SeriesSpec
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] }, ...(usesY2 ? { y2: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } } : {}) },
+    scales: { x: { time: true, ...(daily ? { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [min - DAY_S * 0.6, max + DAY_S * 0.6] } : {}) }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] }, ...(usesY2 ? { y2: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } } : {}) },
     axes: [
-      { stroke: '#9aa4b2', grid: { stroke: '#2a3140' } },
-      { stroke: '#9aa4b2', grid: { stroke: '#2a3140' }, values: axisValues(series[0]?.format) },
-      ...(usesY2 ? [{ side: 1, scale: 'y2', stroke: '#9aa4b2', grid: { show: false }, values: axisValues(series.find((s) => s.scale === 'y2')?.format) }] : []),
+      { stroke: '#9aa4b2', grid: { stroke: '#2a3140' }, ...(daily ? { values: day, splits: (u: uPlot) => [...(u.data[0] ?? [])] } : {}) },
+      { stroke: '#9aa4b2', grid: { stroke: '#2a3140' }, size: 50, values: axisValues },
+      ...(usesY2 ? [{ side: 1, scale: 'y2', stroke: '#9aa4b2', grid: { show: false }, size: 50, values: axisValues }] : []),
     ],
     series: [
       {},
@@ -51,7 +54,7 @@ export function timeSeriesChart(target: HTMLElement, series: readonly SeriesSpec
         width: 2,
         scale: s.scale ?? 'y',
         ...(s.fill ? { fill: s.fill } : {}),
-        ...(bars ? { paths: uPlot.paths.bars?.({ size: [0.7, 60] }), points: { show: false } } : {}),
+        ...(daily ? { paths: uPlot.paths.bars?.({ size: [0.7, 60] }), points: { show: false } } : {}),
         ...(s.format ? { value: (_u: uPlot, v: number | null) => (v === null ? '–' : s.format?.(v) ?? String(v)) } : {}),
       })),
     ],

@@ -23,7 +23,7 @@ interface Health {
 
 function driftCell(h: Health | null): Node | string {
   const d = h?.driftReports[0];
-  if (!d) return 'no report';
+  if (!d) return el('span', { class: 'muted', title: 'no drift report yet' }, 'none');
   return el('span', { title: `${d.logicalDate}, version ${d.modelVersion}` },
     badge(d.datasetDrift ? 'drift' : 'stable', d.datasetDrift ? 'error' : 'pass'), ` ${d.driftedColumns}/${d.columnCount} (${fmtPct(d.share)})`);
 }

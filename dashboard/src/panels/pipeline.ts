@@ -10,6 +10,8 @@ import { JOBS, QUALITY } from '../queries.ts';
 
 const LAG = 'gofuture_eventlog_consumer_lag';
 const DLQ = 'gofuture_job_events_dead_lettered_total';
+/** The most lagging group/topic pairs shown (the card sums them all). */
+const LAG_ROWS = 8;
 
 interface Job { readonly job: string; readonly state: string; readonly processed: number; readonly deadLettered: number; readonly lastError: string | null; readonly updatedAt: string }
 interface QualityRun { readonly model: string; readonly test: string; readonly status: string; readonly failures: number; readonly checkedAt: string }
@@ -58,7 +60,7 @@ export function startPipelinePanel(api: Api): void {
     renderCards();
     const dlq = (m.get(DLQ) ?? []).filter((x) => x.value > 0);
     fillRows(byId<HTMLTableElement>('lag-table'), [
-      ...lag.map((x) => row(x.labels.group ?? '?', x.labels.topic ?? '?', fmtInt(x.value))),
+      ...lag.slice(0, LAG_ROWS).map((x) => row(x.labels.group ?? '?', x.labels.topic ?? '?', fmtInt(x.value))),
       ...dlq.map((x) => el('tr', { class: 'dlq' }, el('td', {}, x.labels.job ?? '?'), el('td', {}, `dead letters: ${x.labels.code ?? '?'}`), el('td', { class: 'num' }, fmtInt(x.value)))),
     ]);
   }, (e) => report('/metrics', e));
@@ -69,6 +71,6 @@ export function startPipelinePanel(api: Api): void {
     cards.quality = `${n('pass')} / ${n('warn')} / ${n('error')}`;
     renderCards();
     fillRows(byId<HTMLTableElement>('quality-table'), d.qualityRuns.map((q) => el('tr', {},
-      el('td', {}, q.model), el('td', {}, q.test), el('td', {}, badge(q.status)), el('td', { class: 'num' }, fmtInt(q.failures)), el('td', {}, fmtDateTime(q.checkedAt)))));
+      el('td', {}, q.model), el('td', {}, q.test), el('td', {}, badge(q.status)), el('td', { class: 'num' }, fmtInt(q.failures)), el('td', { title: fmtDateTime(q.checkedAt) }, fmtTime(q.checkedAt)))));
   }, (e) => report('quality runs', e));
 }
