@@ -24,6 +24,7 @@ import { createPolicies } from './plugins/policies.ts';
 import type { CorsInput, LimitsInput, PersistedOperationsInput } from './plugins/policy-config.ts';
 import { PlatformError, errorMessage } from '../schema/errors.ts';
 import { createGatewayAuth } from './plugins/auth.ts';
+import { createDashboardRoutes } from './dashboard.ts';
 import type { GatewayAuthConfig } from './plugins/auth-config.ts';
 import type { TracingInput } from './plugins/tracing-config.ts';
 import { createTracingPlugins } from './plugins/tracing.ts';
@@ -167,6 +168,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     throw new PlatformError('CONFIG_INVALID', `gateway: the runtime cannot load the supergraph: ${errorMessage(e)}`, {}, { cause: e });
   }
 
+  const dashboard = createDashboardRoutes({ logger: log });
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
     const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
@@ -176,6 +178,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     });
     const requestId = ensureRequestId(req);
     if (route === 'health') return sendJson(res, 200, { status: 'ok' });
+    if (dashboard.matches(pathname)) return dashboard.handle(req, res, pathname);
     if (route === 'readiness') {
       checkReadiness(true, subgraphs, opts.readinessTimeoutMs, auth.hmacSecret).then(
         (report) => sendJson(res, report.ready ? 200 : 503, report),

@@ -4,7 +4,8 @@
 # an S3 server for the lake (SeaweedFS built from its Go module; moto with S3_SERVER=moto),
 # Prometheus + Alertmanager (Debian) with the repo's alerting rules, and an MLflow tracking server
 # for the model registry (PyPI mlflow in a cached venv), and Apicurio Registry (built from Maven Central)
-# as the Confluent-compatible schema registry of the Avro event contracts.
+# as the Confluent-compatible schema registry of the Avro event contracts; `up` also installs Debian's
+# chromium for the browser test (scripts/services/chromium.sh).
 #
 #   scripts/services.sh up     [service...]   install what is missing, start, wait until ready
 #   scripts/services.sh down   [service...]   stop what `up` started (by pid file, never by name)
@@ -44,6 +45,8 @@ source "$HELPERS/mlflow/mlflow.sh"
 ALL_SERVICES+=(apicurio)
 # shellcheck source=services/apicurio/apicurio.sh
 source "$HELPERS/apicurio/apicurio.sh"
+# shellcheck source=services/chromium.sh
+source "$HELPERS/chromium.sh"
 INSTALL_LOG=$SERVICES_DIR/install.log
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_RC_OURS=0
@@ -395,6 +398,7 @@ cmd_up() {
   local t0 svc pid port t started=() failed=()
   t0=$(now_ms)
   ensure_packages "$@"
+  ensure_chromium "$@"
   [[ " $* " != *" kafka "* ]] || ensure_kafka_jars
   [[ " $* " != *" s3 "* ]] || ensure_s3
   [[ " $* " != *" mlflow "* ]] || ensure_mlflow
