@@ -51,7 +51,7 @@ export async function openMlPipeline(config: Readonly<PlatformConfig>, ml: MlCon
   const log = logger.child({ job: 'ml' });
   return {
     registry,
-    deps: { registry, lake, logger: log, trainer, data, windows, candidates, minTrainingRows: ml.minTrainingRows },
+    deps: { registry, lake, logger: log, trainer, data, windows, candidates, minTrainingRows: ml.minTrainingRows, metrics },
     refreshDags: ML_MODELS.filter((m) => m.retrain !== null && SUB_DAILY.test(m.retrain)).map((m) => retrainDagId(m.model)),
     close: () => registry.close(),
   };

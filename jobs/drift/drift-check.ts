@@ -5,6 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { gaugeOf } from '../../connectors/support/metrics.ts';
+import { METRICS } from '../../schema/operations/metric-names.ts';
 import type { ModelVersionRegistry } from '../../connectors/contracts/model-version-registry.ts';
 import type { LakeTables } from '../lake/delta/index.ts';
 import type { AlertSink } from '../orchestrator/alerts.ts';
@@ -45,6 +48,18 @@ export interface DriftCheckDeps {
   readonly logger: Logger;
   readonly options?: Omit<DriftOptions, 'kinds' | 'predictionColumn'>;
   readonly now?: () => number;
+  /** Where the drift gauges go (gofuture_model_drift_detected / _score, read by the ModelDriftDetected rule). */
+  readonly metrics?: Registry;
+}
+
+/** Sets the latest report's gauges of one model version: 1/0 drift, and each column's statistic. */
+function exportDrift(metrics: Registry, model: string, version: string, report: DriftReport): void {
+  gaugeOf(metrics, METRICS.driftDetected).set({ model, version }, report.datasetDrift || report.prediction?.drifted === true ? 1 : 0);
+  const score = gaugeOf(metrics, METRICS.driftScore);
+  for (const c of [...report.columns, ...(report.prediction ? [{ ...report.prediction, column: 'prediction' }] : [])]) {
+    score.set({ model, version, feature: c.column, method: c.stattest }, c.score);
+    score.set({ model, version, feature: c.column, method: 'psi' }, c.psi);
+  }
 }
 
 export type DriftCheckOutcome =
@@ -75,6 +90,7 @@ export async function runDriftCheck(deps: DriftCheckDeps, model: string, logical
   const runId = randomUUID();
   const checkedAt = (deps.now ?? Date.now)();
   const version = await appendDriftReport(deps.lake, { runId, model, modelVersion: champion.version, logicalDate, checkedAt, windowSource: window.source }, report);
+  if (deps.metrics) exportDrift(deps.metrics, model, champion.version, report);
   const drifted = report.columns.filter((c) => c.drifted).map((c) => c.column);
   log.info({ runId, tableVersion: version, datasetDrift: report.datasetDrift, share: report.share, drifted, predictionDrift: report.prediction?.drifted ?? null }, 'drift checked');
   if (report.datasetDrift) {

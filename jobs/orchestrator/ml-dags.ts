@@ -10,6 +10,7 @@
  * The trainer (jobs/training) and the training sets come in as dependencies, so the DAGs run with
  * any trainer (the tests use a tiny fake one).
  */
+import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ModelVersionRegistry } from '../../connectors/contracts/model-version-registry.ts';
 import { createMemoryCandidateStore, type CandidateStore } from '../drift/candidate-store.ts';
@@ -57,6 +58,8 @@ export interface MlDagDeps {
   readonly minTrainingRows?: number;
   readonly timezone?: string;
   readonly now?: () => number;
+  /** The drift gauges' registry (the process's /metrics). */
+  readonly metrics?: Registry;
 }
 
 export const driftDagId = (model: string): string => `drift_check_${model}`;
@@ -81,7 +84,7 @@ export function mlDags(deps: MlDagDeps): DagSpec[] {
   const dags: DagSpec[] = [];
   for (const m of deps.models ?? ML_MODELS) {
     const check = task('drift_check', [], `drift of ${m.model}'s current window against its champion's reference`, async (ctx) => {
-      await runDriftCheck({ registry: deps.registry, lake: deps.lake, alerts: deps.alerts, windows: deps.windows, logger: deps.logger, ...(deps.drift ? { options: deps.drift } : {}), ...(deps.now ? { now: deps.now } : {}) }, m.model, ctx.logicalDate, ctx);
+      await runDriftCheck({ registry: deps.registry, lake: deps.lake, alerts: deps.alerts, windows: deps.windows, logger: deps.logger, ...(deps.drift ? { options: deps.drift } : {}), ...(deps.now ? { now: deps.now } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}) }, m.model, ctx.logicalDate, ctx);
     });
     const retrainOnDrift = task('retrain', ['drift_check'], `retrain ${m.model} when the check found dataset drift`, async (ctx) => {
       const conn = await deps.lake.connection();

@@ -69,6 +69,9 @@ const GOOD = { auc: 0.78, f1: 0.5, precision: 0.6, recall: 0.45 };
 void describe('drift DAG -> alert + report -> retraining registers a challenger', () => {
   let f: LakeFixture;
   let registry: ModelVersionRegistry;
+  const driftMetrics = new Registry();
+  const driftGauge = async (name: string, labels: Record<string, string>): Promise<number | undefined> =>
+    (await driftMetrics.getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
   let orchestrator: Orchestrator;
   let queue: LocalTaskQueue;
   const trainer = fakeTrainer(GOOD);
@@ -94,7 +97,7 @@ void describe('drift DAG -> alert + report -> retraining registers a challenger'
     queue = new LocalTaskQueue({ maxHistory: 5000 }, { logger, metrics: new Registry() });
     await queue.start();
     const dags = mlDags({
-      registry, lake: f.lake, alerts: alertSink, logger, trainer,
+      registry, lake: f.lake, alerts: alertSink, logger, trainer, metrics: driftMetrics,
       data: { dataset: async (_m, _d) => dataset(3000, 2, 0.5) },
       windows: lakeTableWindow({ lake: f.lake, table: 'silver.credit_requests', timeColumn: 'scored_at', source: 'features' }),
     });
@@ -134,6 +137,9 @@ void describe('drift DAG -> alert + report -> retraining registers a challenger'
     assert.equal(trainer.calls, 0);
     assert.deepEqual((await readAlerts()).filter((a) => a.kind === 'drift'), []);
     assert.equal((await registry.versions(MODEL)).length, 1);
+    assert.equal(await driftGauge('gofuture_model_drift_detected', { model: MODEL, version: '1' }), 0, 'the ModelDriftDetected rule reads 0');
+    const ageScore = await driftGauge('gofuture_model_drift_score', { model: MODEL, version: '1', feature: 'age', method: 'wasserstein' });
+    assert.ok(typeof ageScore === 'number' && ageScore === run.columns.find((c) => c.column === 'age')?.score, `age's statistic on /metrics: ${ageScore}`);
   });
 
   void it('injected drift: report + drift alert, then a retrained challenger (champion unchanged)', async () => {
@@ -147,6 +153,7 @@ void describe('drift DAG -> alert + report -> retraining registers a challenger'
     assert.ok(drifted.columns.every((c) => c.psi !== null && c.referenceRows === 1800 && c.currentRows === 800));
     const driftAlerts = (await readAlerts()).filter((a) => a.kind === 'drift');
     assert.equal(driftAlerts.length, 1);
+    assert.equal(await driftGauge('gofuture_model_drift_detected', { model: MODEL, version: '1' }), 1, 'the ModelDriftDetected rule reads 1');
     assert.equal(driftAlerts[0]?.source, MODEL);
     assert.equal(driftAlerts[0]?.logicalDate, DRIFTED);
     assert.match(driftAlerts[0]?.message ?? '', /dataset drift/);
