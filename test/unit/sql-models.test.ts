@@ -117,13 +117,18 @@ void describe('building silver and gold for one day', () => {
   void it('trips and payments are folded from their events: counts and revenue match the raw stream', async () => {
     const created = new Set<string>();
     const fares = new Map<string, number>();
+    const lastEnd = new Map<string, { at: number; completed: boolean }>();
     for (const r of bronze) {
       const p = parseDomainEvent(r.value);
       if (!p.ok) continue;
       const e = p.event;
       if (e.event_type === 'BookingCreated' && dateOf(e.occurred_at) === DAY) created.add(e.data.booking_id);
       if (e.event_type === 'BookingCompleted' && dateOf(e.occurred_at) <= '2026-03-08') fares.set(e.data.booking_id, e.data.fare);
+      // the later of completion and cancellation decides (a trip whose payment failed is cancelled after it completed)
+      if ((e.event_type === 'BookingCompleted' || e.event_type === 'BookingCancelled') && dateOf(e.occurred_at) <= '2026-03-08' &&
+        e.occurred_at >= (lastEnd.get(e.data.booking_id)?.at ?? -Infinity)) lastEnd.set(e.data.booking_id, { at: e.occurred_at, completed: e.event_type === 'BookingCompleted' });
     }
+    for (const [id, end] of lastEnd) if (!end.completed) fares.delete(id);
     const [t] = await backend.query(`SELECT count(*) AS n FROM "silver.trips" WHERE trip_date = DATE '${DAY}'`);
     assert.equal(t?.n, created.size);
     const revenue = [...created].reduce((s, id) => s + (fares.get(id) ?? 0), 0);
