@@ -24,7 +24,6 @@ import { loadConfig } from '../../bin/config.ts';
 import { startPlatform, type RunningPlatform } from '../../bin/platform.ts';
 import { TOPICS } from '../../schema/events/topics.ts';
 import { eventually, subscribe } from '../e2e/support.ts';
-import { produceRaw } from './support/raw-kafka.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -182,9 +181,9 @@ void describe('a firing rule reaches the platform through Prometheus and Alertma
         return body.data.groups.some((g) => g.name === `it-${process.pid}`) ? true : undefined;
       }, 500);
       const invalid = Array.from({ length: 200 }, (_, i) => ({ key: `bad-${i}`, value: `{"not":"an event ${i}"}` }));
-      // the services profile's producer refuses invalid events (Avro, docs/decisions/0022-avro.md):
-      // written past it, the consumer dead-letters them (EVENT_UNDECODABLE) under the job's name
-      await produceRaw(TOPICS.booking.name, invalid);
+      // this platform runs on the embedded event log (JSON, no Avro producer in front): the landing job
+      // dead-letters them as EVENT_INVALID under its name
+      await platform.connectors.eventLog.publish(TOPICS.booking.name, invalid);
 
       const ours = (m: { source: string | null; message: string }): boolean => m.source === 'DeadLetterRateHigh' && m.message.includes(`it_run=${runId}`);
       assert.equal(sub.messages.filter(ours).length, 0, 'nothing fired before the dead letters');
