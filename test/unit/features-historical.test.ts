@@ -128,7 +128,9 @@ void describe('no leakage from after the label time', () => {
       assert.ok(ets === null || (typeof ets === 'number' && ets <= ts), `row ${i}: value from ${String(ets)} after the label time ${ts}`);
     });
     // rows 1 ms after every label time: a leaking join would hand them to that label
-    const justAfter = labels.map((l, i) => ({ key: String(l.rider_id), ets: l.event_timestamp + 1, cts: l.event_timestamp + 1, a: null, b: 1_000_000 + i }));
+    // (created timestamps of their own: a row equal to another in event AND created time would be a tie
+    // the tie-break leaves undefined, and the answer could differ from one query to the next)
+    const justAfter = labels.map((l, i) => ({ key: String(l.rider_id), ets: l.event_timestamp + 1, cts: l.event_timestamp + 501 + i, a: null, b: 1_000_000 + i }));
     await commit(justAfter);
     const mid = await getHistoricalFeatures(source, labels, ['rider_stats:rider_trips_30d'], { includeEventTimestamps: true });
     mid.rows.forEach((r, i) => {
