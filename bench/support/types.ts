@@ -14,6 +14,24 @@ export interface Ratio {
   readonly meaning: string;
 }
 
+/** One target's cost at two or three sizes of work (e.g. 1k/10k/20k subscribers). */
+export interface GrowthSeries {
+  readonly name: string;
+  readonly points: readonly { readonly x: number; readonly y: number }[];
+}
+
+/** How cost grows with work: the runner draws each as a PNG next to the result file. */
+export interface Growth {
+  /** Kebab-case, unique in the suite: the PNG is `<suite>-<id>.png`. */
+  readonly id: string;
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly series: readonly GrowthSeries[];
+  readonly logX?: boolean;
+  readonly logY?: boolean;
+}
+
 export interface SuiteResult {
   /** Column order of the table (every row has these keys). */
   readonly columns: readonly string[];
@@ -21,6 +39,8 @@ export interface SuiteResult {
   readonly ratios: readonly Ratio[];
   /** Setup, dataset, checks made, caveats: one line each. */
   readonly notes: readonly string[];
+  /** How cost grows with work (issue 11 §5); optional, drawn as PNG plots by the runner. */
+  readonly growth?: readonly Growth[];
 }
 
 export interface SuiteContext {
