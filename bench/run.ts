@@ -1,8 +1,11 @@
 /**
  * The benchmark runner (`npm run bench` = `node bench/run.ts [suite...] [--quick]`): runs the named
  * suites (all when none is named) one after the other, prints each suite's table and ratios, and
- * writes `bench/results/<UTC date>-<suite>.md` with the machine and every figure. Never part of
- * `npm test`. House rule: speed is measured here, side by side with a peer, as ratios, in one run,
+ * writes `bench/results/<UTC date>-<suite>.md` with the machine (and the versions of our engines and
+ * the peers) and every figure. Each `growth` entry of a result is drawn as `<suite>-<id>.png` into
+ * docs/benchmarks/ (a full run; what docs/benchmarks.md shows) or bench/results/quick/ (a --quick
+ * run, not committed), linked from the result file. A suite that fails is reported and the others
+ * still run; the exit code is 1 when any failed. Never part of `npm test`. House rule: speed is measured here, side by side with a peer, as ratios, in one run,
  * and reported with the machine it ran on.
  */
 import os from 'node:os';
@@ -10,8 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { describeMachine, machineLines } from './support/machine.ts';
-import { markdownReport, writeResultFile } from './support/report.ts';
-import type { Suite } from './support/types.ts';
+import { writeGrowthPlots } from './support/plot.ts';
+import { markdownReport, textTable, writeResultFile, type PlotLink } from './support/report.ts';
+import type { ResultRow, Suite, SuiteResult } from './support/types.ts';
 import { gatewaySuite } from './suites/gateway.ts';
 import { predictSuite } from './suites/predict.ts';
 import { warehouseSuite } from './suites/warehouse.ts';
@@ -23,7 +27,27 @@ import { tracingSuite } from './suites/tracing.ts';
 
 export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite];
 
-const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = path.join(HERE, 'results');
+/** Plots of full runs: docs/benchmarks.md links them. */
+const PLOTS_DIR = path.join(HERE, '../docs/benchmarks');
+/** Plots of --quick runs (smoke figures): kept out of the docs and out of git. */
+const QUICK_PLOTS_DIR = path.join(RESULTS_DIR, 'quick');
+
+/** Draws the suite's growth entries; a plot that cannot be drawn is said in the result file, not fatal. */
+async function plots(suite: string, result: SuiteResult, quick: boolean): Promise<PlotLink[]> {
+  const growth = result.growth ?? [];
+  if (growth.length === 0) return [];
+  try {
+    const written = await writeGrowthPlots(quick ? QUICK_PLOTS_DIR : PLOTS_DIR, suite, growth);
+    for (const w of written) console.log(`  plot: ${path.relative(process.cwd(), w.file)}`);
+    return written.map((w) => ({ growth: w.growth, link: path.relative(RESULTS_DIR, w.file).split(path.sep).join('/') }));
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    console.error(`  ${suite}: plots not drawn: ${error}`);
+    return growth.map((g) => ({ growth: g, error }));
+  }
+}
 
 function usage(): string {
   return [
@@ -50,7 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const chosen = names.length === 0 ? SUITES : SUITES.filter((s) => names.includes(s.name));
   const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' });
   console.log(['bench on', ...machineLines(describeMachine())].join('\n'));
-  let failed = 0;
+  const summary: ResultRow[] = [];
   for (const suite of chosen) {
     console.log(`\n== ${suite.name}: ${suite.title}`);
     const startedAt = new Date();
@@ -60,13 +84,19 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       const result = await suite.run({ logger: logger.child({ suite: suite.name }), print: (line) => console.log(line), quick, runId });
       const info = { suite, machine, startedAt, seconds: (performance.now() - t0) / 1000, quick, loadAverageAtEnd: Math.round((os.loadavg()[0] ?? 0) * 100) / 100 };
-      const file = await writeResultFile(RESULTS_DIR, info, markdownReport(info, result));
+      const links = await plots(suite.name, result, quick);
+      const file = await writeResultFile(RESULTS_DIR, info, markdownReport(info, result, links));
       console.log(`\n${suite.name}: ${Math.round(info.seconds)} s, written to ${path.relative(process.cwd(), file)}`);
+      summary.push({ suite: suite.name, status: 'ok', s: Math.round(info.seconds), plots: links.filter((l) => l.link).length, 'result file': path.relative(process.cwd(), file) });
     } catch (e) {
-      failed++;
-      console.error(`\n${suite.name} FAILED after ${Math.round((performance.now() - t0) / 1000)} s: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      const seconds = Math.round((performance.now() - t0) / 1000);
+      console.error(`\n${suite.name} FAILED after ${seconds} s: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      const first = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+      summary.push({ suite: suite.name, status: `FAILED: ${first.slice(0, 120)}`, s: seconds, plots: 0, 'result file': null });
     }
   }
+  const failed = summary.filter((r) => r.status !== 'ok').length;
+  console.log(`\n== ${chosen.length - failed} of ${chosen.length} suites ran${failed > 0 ? `, ${failed} FAILED` : ''}\n${textTable(['suite', 'status', 's', 'plots', 'result file'], summary)}`);
   return failed === 0 ? 0 : 1;
 }
 

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Machine } from './machine.ts';
 import { machineLines } from './machine.ts';
-import type { Cell, Ratio, ResultRow, Suite, SuiteResult } from './types.ts';
+import type { Cell, Growth, Ratio, ResultRow, Suite, SuiteResult } from './types.ts';
 
 function cellText(c: Cell | undefined): string {
   if (c === null || c === undefined) return '-';
@@ -52,7 +52,37 @@ export interface RunInfo {
   readonly loadAverageAtEnd: number;
 }
 
-export function markdownReport(info: RunInfo, result: SuiteResult): string {
+/** One growth entry as a table: a row per size, a column per series (the figures behind the plot). */
+export function growthTable(g: Growth): { columns: string[]; rows: ResultRow[] } {
+  const xs = [...new Set(g.series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
+  const columns = [g.xLabel, ...g.series.map((s) => s.name)];
+  const rows = xs.map((x) => {
+    const r: Record<string, Cell> = { [g.xLabel]: x };
+    for (const s of g.series) r[s.name] = s.points.find((p) => p.x === x)?.y ?? null;
+    return r;
+  });
+  return { columns, rows };
+}
+
+/** A plot the runner wrote for a growth entry: its path relative to the result file, or why there is none. */
+export interface PlotLink {
+  readonly growth: Growth;
+  readonly link?: string;
+  readonly error?: string;
+}
+
+/** The "How cost grows" section: each growth's plot (linked) and its figures. */
+export function growthMarkdown(plots: readonly PlotLink[]): string[] {
+  if (plots.length === 0) return [];
+  const out = ['## How cost grows', ''];
+  for (const p of plots) {
+    const t = growthTable(p.growth);
+    out.push(`### ${p.growth.title}`, '', p.link ? `![${p.growth.title}](${p.link})` : `(no plot: ${p.error ?? 'not drawn'})`, '', `y: ${p.growth.yLabel}`, '', markdownTable(t.columns, t.rows), '');
+  }
+  return out;
+}
+
+export function markdownReport(info: RunInfo, result: SuiteResult, plots: readonly PlotLink[] = []): string {
   return [
     `# bench: ${info.suite.name} (${info.suite.title})`,
     '',
@@ -73,6 +103,7 @@ export function markdownReport(info: RunInfo, result: SuiteResult): string {
     '',
     ...result.ratios.map((r) => `- ${ratioText(r)}`),
     '',
+    ...growthMarkdown(plots),
     '## Notes',
     '',
     ...result.notes.map((n) => `- ${n}`),
