@@ -12,14 +12,14 @@ import { startGateway, type PlannerKind, type RunningGateway } from '../../gatew
 import { startGatewayThread } from '../../gateway/thread.ts';
 import { DATA_START, startLoadedPlatform } from '../support/embedded.ts';
 import { gqlData } from '../support/gql.ts';
+import { biQuery, measureGatewayGrowth, tripsOnlyQuery } from './gateway-growth.ts';
 import { failures, graphqlBody, runLoad, UNIQUE_INSTANT, type LoadResult } from '../support/load.ts';
 import { textReport } from '../support/report.ts';
 import { ms, ratio, sig } from '../support/stats.ts';
 import type { ResultRow, Suite, SuiteContext, SuiteResult } from '../support/types.ts';
 
-const TRIP_FIELDS = 'id status fare currency requestedAt region { id name city }';
-export const BI_QUERY = `query BiTripsWithPayments($before: DateTime!) { trips(first: 20, filter: { status: COMPLETED, to: $before }) { totalCount edges { node { ${TRIP_FIELDS} payments { id amount status fraud { riskLevel score } } } } } }`;
-export const TRIPS_ONLY_QUERY = `query BiTrips($before: DateTime!) { trips(first: 20, filter: { status: COMPLETED, to: $before }) { totalCount edges { node { ${TRIP_FIELDS} } } } }`;
+export const BI_QUERY = biQuery(20);
+export const TRIPS_ONLY_QUERY = tripsOnlyQuery(20);
 
 const FIXED_BEFORE = '2999-01-01T00:00:00.000Z';
 
@@ -109,9 +109,19 @@ export const gatewaySuite: Suite = {
         results.push(await runLoad({ url: t.url, body, connections, durationS, warmupS, ...authOf(t) }));
       }
       const [jsR, rustR, directR, jsOnlyR, jsSameR, jsThreadR, rustThreadR] = results as [LoadResult, LoadResult, LoadResult, LoadResult, LoadResult, LoadResult, LoadResult];
+      const grown = await measureGatewayGrowth(
+        ctx,
+        [
+          { name: 'gateway, JS planner (trips + payments)', url: jsGw.url, auth: { headers: biHeaders }, query: biQuery },
+          { name: 'gateway, Rust planner (trips + payments)', url: rust.url, auth: { headers: biHeaders }, query: biQuery },
+          { name: 'trips subgraph direct, trips only (floor)', url: platform.subgraphUrls.trips, auth: { hmacSecret: auth.config.hmacSecret }, query: tripsOnlyQuery },
+        ],
+        connections,
+      );
       const result: SuiteResult = {
+        growth: grown.growth,
         columns: ['target', 'query', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'answered', 'failed'],
-        rows: targets.map((t, i) => row(t, results[i] as LoadResult)),
+        rows: [...targets.map((t, i) => row(t, results[i] as LoadResult)), ...grown.rows],
         ratios: [
           { name: 'rust/js throughput', value: ratio(rustR.requestsPerSecond, jsR.requestsPerSecond), meaning: 'req/s of the Rust planner over the JS planner on the two-subgraph query (>1: Rust serves more)' },
           { name: 'rust/js p50 latency', value: ratio(rustR.latencyMs.p50, jsR.latencyMs.p50), meaning: 'median latency of the Rust planner over the JS planner (<1: Rust answers faster)' },
@@ -131,6 +141,7 @@ export const gatewaySuite: Suite = {
           'the platform runs with production: true (no GraphiQL, masked errors); five subgraphs and the "inline" gateways share one Node.js event loop, the "thread + front" gateways run in their own worker thread behind a front door on that loop that pipes bytes; DuckDB runs on its own threads.',
           `"distinct" requests: each one asks for trips before its own far-future instant (same rows, never byte-identical), so no execution is shared; "identical": the same body every time, which lets Hive's HTTP executor share identical in-flight subgraph fetches. The entity fetch to payments (same 20 trips) can be shared in both modes.`,
           `query through the gateways: ${BI_QUERY}`,
+          ...grown.notes,
         ],
       };
       ctx.print(textReport(result));

@@ -76,7 +76,22 @@ export const limitsSuite: Suite = {
       rows.push({ n, 'expanded fields': stats.fields, visits: stats.visits, 'ours p50 ms': sig(ours[n] ?? null), 'expanding p50 ms': peer[n] !== undefined ? sig(peer[n]) : null });
       ctx.print(`n=${n}: ours ${sig(ours[n] ?? null)} ms, expanding ${peer[n] !== undefined ? `${sig(peer[n])} ms` : 'not run'}`);
     }
+    const sizes = Object.keys(ours).map(Number);
     const result: SuiteResult = {
+      growth: [
+        {
+          id: 'analysis-by-fragments',
+          title: 'Fan-out document analysis: time by number of fragments (log-log)',
+          xLabel: 'fragments n (each spreads the previous twice: 2^n fields)',
+          yLabel: 'p50 ms per analysis',
+          logX: true,
+          logY: true,
+          series: [
+            { name: 'ours: memoised per fragment (gateway/plugins/document-analysis.ts)', points: sizes.map((n) => ({ x: n, y: ours[n] ?? Number.NaN })) },
+            { name: 'peer: expanding every spread', points: sizes.filter((n) => peer[n] !== undefined).map((n) => ({ x: n, y: peer[n] ?? Number.NaN })) },
+          ],
+        },
+      ],
       columns: ['n', 'expanded fields', 'visits', 'ours p50 ms', 'expanding p50 ms'],
       rows,
       ratios: [

@@ -22,8 +22,9 @@ import { failures, graphqlBody, runLoad, type LoadResult } from '../support/load
 import { textReport } from '../support/report.ts';
 import { ms, ratio, sig } from '../support/stats.ts';
 import type { ResultRow, Suite, SuiteContext, SuiteResult } from '../support/types.ts';
+import { measureTracingGrowth, tracingQuery } from './tracing-growth.ts';
 
-const QUERY = '{ trips(first: 10) { edges { node { id status fare payments { id amount status } } } } }';
+const QUERY = tracingQuery(10);
 
 function sink(): Promise<{ server: Server; endpoint: string; received: () => number }> {
   let received = 0;
@@ -78,13 +79,15 @@ export const tracingSuite: Suite = {
           runs.push({ name: `${name} (${round})`, result: await runLoad({ url, body, connections, durationS, warmupS }) });
         }
       }
+      const grown = await measureTracingGrowth(ctx, { off: offUrl, on: onUrl }, connections);
       await sdk.forceFlush();
       const rps = (prefix: string): number => runs.filter((r) => r.name.startsWith(prefix)).reduce((s, r) => s + r.result.requestsPerSecond, 0) / 2;
       const p50 = (prefix: string): number => runs.filter((r) => r.name.startsWith(prefix)).reduce((s, r) => s + r.result.latencyMs.p50, 0) / 2;
       const rows: ResultRow[] = runs.map(({ name, result: r }) => ({ target: name, 'req/s': sig(r.requestsPerSecond), 'p50 ms': ms(r.latencyMs.p50), 'p90 ms': ms(r.latencyMs.p90), 'p99 ms': ms(r.latencyMs.p99), answered: r.requests, failed: failures(r) }));
       const result: SuiteResult = {
+        growth: grown.growth,
         columns: ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'answered', 'failed'],
-        rows,
+        rows: [...rows, ...grown.rows],
         ratios: [
           { name: 'on/off throughput', value: ratio(rps('tracing on'), rps('tracing off')), meaning: 'req/s with every request traced over req/s with tracing off (mean of two rounds; <1: the cost of tracing)' },
           { name: 'on/off p50 latency', value: ratio(p50('tracing on'), p50('tracing off')), meaning: 'median latency traced over untraced (>1: the cost of tracing)' },
@@ -94,6 +97,7 @@ export const tracingSuite: Suite = {
           `tracing on: sampleRatio 1 (the worst case), BatchSpanProcessor, OTLP/HTTP JSON to a local receiver that accepted ${receiver.received()} export requests.`,
           'tracing off is the stack `tracing.enabled: false` builds: no Hive plugin loaded, no subgraph or resolver spans, connectors not wrapped; nothing of the SDK is on its path.',
           `query: ${QUERY}`,
+          ...grown.notes,
         ],
       };
       ctx.print(textReport(result));

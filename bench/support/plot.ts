@@ -39,7 +39,7 @@ function data(g: Growth): Datum[] {
 /** The Vega-Lite spec of one growth chart (exported for tests and for anyone who wants the JSON). */
 export function growthSpec(g: Growth): TopLevelSpec {
   const names = g.series.map((s) => s.name);
-  const colour = { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: names.map((_, i) => SERIES_COLOURS[i % SERIES_COLOURS.length] as string) }, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } } as const;
+  const colour = { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: names.map((_, i) => SERIES_COLOURS[i % SERIES_COLOURS.length] as string) }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 1000 } } as const;
   const xs = [...new Set(data(g).map((d) => d.x))].sort((a, b) => a - b);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -51,8 +51,8 @@ export function growthSpec(g: Growth): TopLevelSpec {
     config: { font: FONT, axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' }, legend: { labelFontSize: 11 }, view: { stroke: '#cccccc' } },
     data: { values: data(g) },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: g.xLabel, scale: g.logX ? { type: 'log', nice: false, padding: 24 } : { zero: false, nice: false, padding: 24 }, axis: { values: xs, format: '~s' } },
-      y: { field: 'y', type: 'quantitative', title: g.yLabel, scale: g.logY ? { type: 'log' } : { zero: true }, axis: { format: '~s' } },
+      x: { field: 'x', type: 'quantitative', title: g.xLabel, scale: g.logX ? { type: 'log', nice: false, padding: 24 } : { zero: false, nice: false, padding: 24 }, axis: { values: xs, format: '~s', labelOverlap: 'greedy' } },
+      y: { field: 'y', type: 'quantitative', title: g.yLabel, scale: g.logY ? { type: 'log' } : { zero: true }, axis: { format: '~g' } },
       color: colour,
     },
     layer: [

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Machine } from './machine.ts';
 import { machineLines } from './machine.ts';
+import { sig } from './stats.ts';
 import type { Cell, Growth, Ratio, ResultRow, Suite, SuiteResult } from './types.ts';
 
 function cellText(c: Cell | undefined): string {
@@ -58,7 +59,7 @@ export function growthTable(g: Growth): { columns: string[]; rows: ResultRow[] }
   const columns = [g.xLabel, ...g.series.map((s) => s.name)];
   const rows = xs.map((x) => {
     const r: Record<string, Cell> = { [g.xLabel]: x };
-    for (const s of g.series) r[s.name] = s.points.find((p) => p.x === x)?.y ?? null;
+    for (const s of g.series) r[s.name] = sig(s.points.find((p) => p.x === x)?.y ?? null);
     return r;
   });
   return { columns, rows };
