@@ -3,9 +3,10 @@
  * suites (all when none is named) one after the other, prints each suite's table and ratios, and
  * writes `bench/results/<UTC date>-<suite>.md` with the machine (and the versions of our engines and
  * the peers) and every figure. Each `growth` entry of a result is drawn as `<suite>-<id>.png` into
- * docs/benchmarks/ (a full run; what docs/benchmarks.md shows) or bench/results/quick/ (a --quick
- * run, not committed), linked from the result file. A suite that fails is reported and the others
- * still run; the exit code is 1 when any failed. Never part of `npm test`. House rule: speed is measured here, side by side with a peer, as ratios, in one run,
+ * docs/benchmarks/ (what docs/benchmarks.md shows), linked from the result file. A --quick run
+ * writes its result files and plots into bench/results/quick/ instead (not committed). A suite that
+ * fails is reported and the others still run; the exit code is 1 when any failed. Never part of
+ * `npm test`. House rule: speed is measured here, side by side with a peer, as ratios, in one run,
  * and reported with the machine it ran on.
  */
 import os from 'node:os';
@@ -31,8 +32,11 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(HERE, 'results');
 /** Plots of full runs: docs/benchmarks.md links them. */
 const PLOTS_DIR = path.join(HERE, '../docs/benchmarks');
-/** Plots of --quick runs (smoke figures): kept out of the docs and out of git. */
+/** Plots and result files of --quick runs (smoke figures): kept out of the docs and out of git. */
 const QUICK_PLOTS_DIR = path.join(RESULTS_DIR, 'quick');
+
+/** Result files of --quick runs go next to their plots, out of git: smoke figures are never quoted. */
+const resultsDir = (quick: boolean): string => (quick ? QUICK_PLOTS_DIR : RESULTS_DIR);
 
 /** Draws the suite's growth entries; a plot that cannot be drawn is said in the result file, not fatal. */
 async function plots(suite: string, result: SuiteResult, quick: boolean): Promise<PlotLink[]> {
@@ -41,7 +45,7 @@ async function plots(suite: string, result: SuiteResult, quick: boolean): Promis
   try {
     const written = await writeGrowthPlots(quick ? QUICK_PLOTS_DIR : PLOTS_DIR, suite, growth);
     for (const w of written) console.log(`  plot: ${path.relative(process.cwd(), w.file)}`);
-    return written.map((w) => ({ growth: w.growth, link: path.relative(RESULTS_DIR, w.file).split(path.sep).join('/') }));
+    return written.map((w) => ({ growth: w.growth, link: path.relative(resultsDir(quick), w.file).split(path.sep).join('/') }));
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     console.error(`  ${suite}: plots not drawn: ${error}`);
@@ -85,7 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const result = await suite.run({ logger: logger.child({ suite: suite.name }), print: (line) => console.log(line), quick, runId });
       const info = { suite, machine, startedAt, seconds: (performance.now() - t0) / 1000, quick, loadAverageAtEnd: Math.round((os.loadavg()[0] ?? 0) * 100) / 100 };
       const links = await plots(suite.name, result, quick);
-      const file = await writeResultFile(RESULTS_DIR, info, markdownReport(info, result, links));
+      const file = await writeResultFile(resultsDir(quick), info, markdownReport(info, result, links));
       console.log(`\n${suite.name}: ${Math.round(info.seconds)} s, written to ${path.relative(process.cwd(), file)}`);
       summary.push({ suite: suite.name, status: 'ok', s: Math.round(info.seconds), plots: links.filter((l) => l.link).length, 'result file': path.relative(process.cwd(), file) });
     } catch (e) {
