@@ -49,6 +49,7 @@ function row(t: Target, r: LoadResult): ResultRow {
     'p99 ms': ms(r.latencyMs.p99),
     answered: r.requests,
     failed: failures(r),
+    'CPU ms/req': null,
   };
 }
 
@@ -116,11 +117,10 @@ export const gatewaySuite: Suite = {
           { name: 'gateway, Rust planner (trips + payments)', url: rust.url, auth: { headers: biHeaders }, query: biQuery },
           { name: 'trips subgraph direct, trips only (floor)', url: platform.subgraphUrls.trips, auth: { hmacSecret: auth.config.hmacSecret }, query: tripsOnlyQuery },
         ],
-        connections,
       );
       const result: SuiteResult = {
         growth: grown.growth,
-        columns: ['target', 'query', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'answered', 'failed'],
+        columns: ['target', 'query', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'answered', 'failed', 'CPU ms/req'],
         rows: [...targets.map((t, i) => row(t, results[i] as LoadResult)), ...grown.rows],
         ratios: [
           { name: 'rust/js throughput', value: ratio(rustR.requestsPerSecond, jsR.requestsPerSecond), meaning: 'req/s of the Rust planner over the JS planner on the two-subgraph query (>1: Rust serves more)' },
