@@ -1,8 +1,8 @@
 /**
  * The gateway token: how a gateway engine that cannot sign each subgraph request body (Hive Router,
  * ADR 0026 / 0033) proves to subgraphs that the request comes from the gateway. Our Node front mints
- * one per client request, `v1.<issued ms>.<nonce>.<HMAC-SHA256(hmacSecret, "v1.<issued ms>.<nonce>")>`
- * (base64url), and the router passes it to every subgraph fetch of that request. Subgraphs accept
+ * a new one every second, `v1.<issued ms>.<nonce>.<HMAC-SHA256(hmacSecret, "v1.<issued ms>.<nonce>")>`
+ * (base64url), and the router passes it to every subgraph fetch of each request. Subgraphs accept
  * it while it is fresh (`GATEWAY_TOKEN_MAX_AGE_MS`, clock skew included): a captured token replays
  * for seconds, not forever, and the secret itself never travels. It is not bound to the subgraph
  * body (the router builds those bodies and cannot sign them), which the Node engine's body

@@ -8,7 +8,9 @@
  * - rate limit per principal, else client IP (the node engine's limiter and keys): 429;
  * - the deadline: the router's own `traffic_shaping.router.request_timeout` ends the request
  *   (dropping its subgraph fetches); the front also aborts the hop one second later, as a backstop;
- * - a fresh per-request gateway token for the subgraphs (schema/gateway-key.ts);
+ * - a fresh gateway token for the subgraphs (schema/gateway-key.ts), minted at most once a second:
+ *   a token per request would make every subgraph fetch unique and defeat the router's in-flight
+ *   dedup of identical subgraph requests (its key includes the headers);
  * - error-only answers of the router get our codes (router-errors.ts); answers with data are piped.
  * Refusals carry the same codes, statuses and `extensions` as on the node engine.
  */
@@ -46,6 +48,8 @@ export interface RouterPolicy {
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
 /** Headers a caller may not set for the router: we set them. */
 const OURS = ['authorization', 'x-api-key', 'x-forwarded-for', 'content-length', GATEWAY_TOKEN_HEADER];
+/** How long one gateway token is handed out before a new one is minted. */
+const TOKEN_ROTATE_MS = 1000;
 /** Error-only answers are at most this big when read for rewriting. */
 const REWRITE_MAX_BYTES = 64 * 1024;
 
@@ -114,6 +118,12 @@ export function createRouterPolicy(opts: RouterPolicyOptions): RouterPolicy {
   const auth = createRouterAuth(opts.auth);
   const limiter: RateLimiter | undefined = limits.rateLimit.enabled ? createRateLimiter(limits.rateLimit, log) : undefined;
   const hmacSecret = opts.auth?.hmacSecret;
+  let token: { value: string; mintedMs: number } | undefined;
+  const gatewayToken = (secret: string): string => {
+    const now = Date.now();
+    if (!token || now - token.mintedMs >= TOKEN_ROTATE_MS) token = { value: gatewayTokenOf(secret, now), mintedMs: now };
+    return token.value;
+  };
   const limitBounds = { tokens: limits.maxTokens, depth: limits.maxDepth, aliases: limits.maxAliases, directives: limits.maxDirectives, cost: limits.maxCost };
 
   const forward = (req: IncomingMessage, res: ServerResponse, target: RouterTarget, agent: Agent, body: Buffer | undefined, authorization: string | undefined, anonymousCaller: boolean): void => {
@@ -121,7 +131,7 @@ export function createRouterPolicy(opts: RouterPolicyOptions): RouterPolicy {
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k) && !OURS.includes(k)) headers[k] = v;
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
     if (authorization) headers['authorization'] = authorization;
-    if (hmacSecret) headers[GATEWAY_TOKEN_HEADER] = gatewayTokenOf(hmacSecret);
+    if (hmacSecret) headers[GATEWAY_TOKEN_HEADER] = gatewayToken(hmacSecret);
     if (body) headers['content-length'] = String(body.length);
     let timedOut = false;
     const upstream = httpRequest({ host: target.host, port: target.port, path: req.url, method: req.method, headers, agent }, (up) => {
