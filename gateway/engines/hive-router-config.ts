@@ -7,7 +7,7 @@
  *   are exchanged for); roles from the `scope` claim for `@requiresScopes`, `@authenticated` by
  *   `authorization.directives`.
  * - gateway -> subgraph trust: the router cannot compute our per-request body HMAC, so it passes
- *   the front's per-request gateway token (schema/gateway-key.ts) to every subgraph fetch.
+ *   the front's short-lived gateway token (schema/gateway-key.ts) to every subgraph fetch.
  * - limits: tokens, depth (fragments flattened), aliases, directives, body size, cost (demand
  *   control), the deadline (`traffic_shaping.router.request_timeout`); API keys, rate limit and
  *   variables size are the front's; field count and prediction inputs have no router key

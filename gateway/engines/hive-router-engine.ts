@@ -1,7 +1,7 @@
 /**
  * The `hive-router` engine: Hive Router 0.2.0 (Rust, MIT) as a child process on a loopback port,
  * behind our policy front (router-policy.ts: API keys, rate limits, body and variables size,
- * deadline backstop, per-request gateway token, our error codes). Its config is generated from our
+ * deadline backstop, short-lived gateway token, our error codes). Its config is generated from our
  * policies (hive-router-config.ts) into a temp folder with the supergraph, the JWKS files (an
  * HS256 secret as a JWK, the front's own key); the binary comes from `scripts/hive-router.sh`
  * (cached build) or HIVE_ROUTER_BIN. `url` is a small node:http server running the policy front;
