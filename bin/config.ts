@@ -50,8 +50,9 @@ export const PlatformConfigSchema = z.object({
     /**
      * Query engine behind the front door: 'node' (Hive Gateway's runtime in the gateway thread) or
      * 'hive-router' (Hive Router serves HTTP queries and mutations, the Node thread keeps graphql-ws;
-     * needs `isolation: thread` and scripts/hive-router.sh build). Env GOFUTURE_GATEWAY_ENGINE.
-     * docs/decisions/0026-gateway-engines.md.
+     * needs `isolation: thread` and scripts/hive-router.sh build). Default: 'node' in the embedded
+     * profile, 'hive-router' in the services profile. Env GOFUTURE_GATEWAY_ENGINE.
+     * docs/decisions/0026-gateway-engines.md, 0033-router.md.
      */
     engine: z.enum(['node', 'hive-router']).default('node'),
     /** Heap cap of the gateway thread (MiB): a request that exhausts it ends and restarts only that thread. */
@@ -156,8 +157,8 @@ export function profileDefaults(profile: 'embedded' | 'services', dataDir: strin
   }
   return {
     ...common,
-    // replicas share one rate-limit budget per caller
-    gateway: { ...common.gateway, limits: { rateLimit: { redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:16379' } } },
+    // replicas share one rate-limit budget per caller; queries on Hive Router behind our policy front (ADR 0033)
+    gateway: { ...common.gateway, engine: 'hive-router', limits: { rateLimit: { redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:16379' } } },
     connectors: {
       // domain events in Confluent's wire format against the schema registry (Apicurio's ccompat API): docs/decisions/0022-avro.md
       eventLog: {

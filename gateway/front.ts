@@ -26,6 +26,11 @@ export interface FrontOptions {
    * mutations to the router, WebSocket upgrades still to `target`); null: 503.
    */
   readonly graphqlHttpTarget?: () => FrontTarget | null;
+  /**
+   * Handles plain HTTP requests to /graphql itself, when set (the hive-router engine's policy
+   * front, gateway/engines/router-policy.ts); null: 503. Takes precedence over graphqlHttpTarget.
+   */
+  readonly graphqlHttpHandler?: () => ((req: IncomingMessage, res: ServerResponse) => void) | null;
   /** Prometheus text of this thread's registry, appended to the gateway's /metrics. */
   readonly localMetrics?: () => Promise<string>;
   /** What /health reports besides `status: ok` (e.g. the gateway thread's state). */
@@ -94,6 +99,10 @@ export async function startFront(opts: FrontOptions): Promise<RunningFront> {
         res.end(`${gw}${gw.endsWith('\n') || gw === '' ? '' : '\n'}${local}`);
       })();
       return;
+    }
+    if (pathname === '/graphql' && opts.graphqlHttpHandler) {
+      const handler = opts.graphqlHttpHandler();
+      return handler ? handler(req, res) : unavailable(res);
     }
     const to = pathname === '/graphql' && opts.graphqlHttpTarget ? opts.graphqlHttpTarget() : target;
     if (!to) return unavailable(res);

@@ -110,9 +110,9 @@ export async function startGatewayThread(opts: GatewayThreadOptions): Promise<Ru
   let restarts = 0;
   const registry = opts.registry;
   let router: RunningEngine | null = null;
-  let routerTarget: FrontTarget | null = null;
   const front = await startFront({
-    ...(opts.router ? { graphqlHttpTarget: () => routerTarget } : {}),
+    // the router's policy front (API keys, rate limit, sizes, deadline, gateway token) before its port
+    ...(opts.router ? { graphqlHttpHandler: () => router?.handleHttp ?? null } : {}),
     port: opts.port ?? 4000,
     host,
     target: () => (state === 'ready' && current ? current.target : null),
@@ -164,7 +164,6 @@ export async function startGatewayThread(opts: GatewayThreadOptions): Promise<Ru
     try {
       const { hiveRouterEngine } = await import('./engines/hive-router-engine.ts');
       router = await hiveRouterEngine.start({ ...opts.router, supergraphSdl: current.supergraphSdl, port: 0, host: '127.0.0.1', logger: opts.logger });
-      routerTarget = { host: '127.0.0.1', port: Number(new URL(router.url).port) };
     } catch (e) {
       state = 'stopping';
       await Promise.all([stopWorker(current.worker, opts.stopTimeoutMs ?? 2000), front.close()]);
@@ -182,7 +181,6 @@ export async function startGatewayThread(opts: GatewayThreadOptions): Promise<Ru
       state = 'stopping';
       const running = current;
       current = null;
-      routerTarget = null;
       await Promise.all([running ? stopWorker(running.worker, opts.stopTimeoutMs ?? 2000) : Promise.resolve(), front.close(), router?.close() ?? Promise.resolve()]);
       log.info('gateway thread stopped');
     })());

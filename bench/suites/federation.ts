@@ -11,15 +11,14 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { composeFromSubgraphs } from '../../gateway/compose.ts';
-import { hiveRouterAvailable, hiveRouterBinary, hiveRouterEngine } from '../../gateway/engines/hive-router-engine.ts';
+import { hiveRouterAvailable, hiveRouterBinary } from '../../gateway/engines/hive-router-engine.ts';
 import type { LimitsInput } from '../../gateway/plugins/policy-config.ts';
 import { benchAuth } from '../support/auth.ts';
 import { failures, graphqlBody, runLoad, type LoadResult } from '../support/load.ts';
 import { textReport } from '../support/report.ts';
 import { ms, ratio, sig } from '../support/stats.ts';
-import type { Ratio, ResultRow, Suite, SuiteContext, SuiteResult } from '../support/types.ts';
+import type { Growth, Ratio, ResultRow, Suite, SuiteContext, SuiteResult } from '../support/types.ts';
 import { cpuSeconds, peakRssMb, readyLine, spawnChild, waitForEndpoint, type Child } from './federation/processes.ts';
 import { FEDERATION_QUERY } from './federation/query.ts';
 
@@ -27,7 +26,6 @@ const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'federation
 const ROOT = path.resolve(HERE, '../../..');
 const PORT_BASE = Number(process.env['FEDERATION_PORT_BASE'] ?? 26000);
 const CONNECTIONS = 50;
-const silentLogger = pino({ level: 'silent' });
 
 interface Running {
   readonly url: string;
@@ -49,9 +47,12 @@ interface Env {
   readonly auth: ReturnType<typeof benchAuth>;
 }
 
-// Sized so the benchmark query passes (cost 24,420 by our estimate); rate limit off: one load
-// generator is one caller, a per-caller limit would only measure itself.
-const BENCH_LIMITS: LimitsInput = { maxCost: 50_000, rateLimit: { enabled: false } };
+// Sized so the benchmark query passes (cost 24,420 by our estimate); the rate limit is on (its
+// cost is measured) with a budget one load generator, one caller, cannot spend.
+const BENCH_LIMITS: LimitsInput = { maxCost: 50_000, rateLimit: { points: 1_000_000_000, durationSeconds: 1 } };
+/** Connection counts of the growth runs (the rounds give the 50-connection point). */
+const GROWTH_CONNECTIONS = [10, 100];
+const GROWTH_TARGETS = ['apollo-gateway', 'hive-gateway-rust', 'ours-hive-router', 'ours-hive-router-direct'];
 
 function childRunning(c: Child, url: string): Running {
   return { url, pid: c.pid, stop: () => c.stop() };
@@ -92,6 +93,21 @@ function targets(env: Env, headers: Record<string, string>): Target[] {
     start: (port) =>
       startChild(spawnChild(node, [hiveBin, 'supergraph', env.supergraphPath, '--port', String(port), '--host', '127.0.0.1', ...(rust ? ['--hive-router-runtime'] : [])], { NODE_ENV: 'production', LOG_LEVEL: 'error' }), `http://127.0.0.1:${port}/graphql`, headers),
   });
+  const router = (name: string, what: string, policies: string, direct: boolean): Target => ({
+    name,
+    what,
+    policies,
+    async start(port) {
+      const file = path.join(env.dir, `${name}.json`);
+      await writeFile(file, JSON.stringify({ supergraphSdl: env.supergraphSdl, port, production: true, auth: env.auth.config, requireAuthentication: true, limits: BENCH_LIMITS }));
+      const c = spawnChild(node, [path.join(HERE, 'router-gateway.ts'), file]);
+      const ready = await readyLine<{ url: string; directUrl: string }>(c, 90_000).catch(async (e: unknown) => {
+        await c.stop();
+        throw e;
+      });
+      return startChild(c, direct ? ready.directUrl : ready.url, headers);
+    },
+  });
   return [
     {
       name: 'apollo-gateway',
@@ -104,15 +120,8 @@ function targets(env: Env, headers: Record<string, string>): Target[] {
     ours('ours-node', 'our node engine, JS planner, one process', 'js', 1),
     ours('ours-node-rust', 'our node engine, Rust planner, one process', 'rust', 1),
     ours('ours-node-2proc', 'our node engine, JS planner, 2 processes on one port (all cores)', 'js', 2),
-    {
-      name: 'ours-hive-router',
-      what: 'our hive-router engine (Hive Router 0.2.0)',
-      policies: 'JWT required + limits',
-      async start(port) {
-        const r = await hiveRouterEngine.start({ supergraphSdl: env.supergraphSdl, port, logger: silentLogger, production: true, auth: env.auth.config, requireAuthentication: true, limits: BENCH_LIMITS });
-        return { url: r.url, pid: r.pid, stop: () => r.close() };
-      },
-    },
+    router('ours-hive-router', 'our hive-router engine: Hive Router 0.2.0 behind our Node policy front (one hop)', 'JWT required + front (API keys, rate limit, sizes, deadline) + limits', false),
+    router('ours-hive-router-direct', 'the same router on its own port, front hop left out (what the hop costs)', 'JWT required + router limits (no front)', true),
   ];
 }
 
@@ -166,7 +175,7 @@ export const federationSuite: Suite = {
       let chosen = targets(env, headers).filter((t) => !only || only.includes(t.name));
       if (!hiveRouterAvailable()) {
         ctx.print(`  hive-router not built (${hiveRouterBinary()}): run scripts/hive-router.sh build; skipping it`);
-        chosen = chosen.filter((t) => t.name !== 'ours-hive-router');
+        chosen = chosen.filter((t) => !t.name.startsWith('ours-hive-router'));
       }
       const measured: Measured[] = [];
       let reference: string | undefined;
@@ -191,6 +200,20 @@ export const federationSuite: Suite = {
           const cores = (cpuSeconds(r.pid) - cpu0) / ((performance.now() - t0) / 1000);
           m.runs.push({ load, cores });
           ctx.print(`  round ${round} ${m.target.name}: ${sig(load.requestsPerSecond)} req/s, p99 ${ms(load.latencyMs.p99)} ms, ${cores.toFixed(2)} cores, failed ${failures(load)}`);
+        }
+      }
+      // growth: the same load at other connection counts, targets alternating per size
+      const growthS = ctx.quick ? 2 : 10;
+      const atSize = new Map<string, { x: number; rps: number; p99: number }[]>();
+      for (const connections of GROWTH_CONNECTIONS) {
+        for (const m of measured.filter((x) => GROWTH_TARGETS.includes(x.target.name))) {
+          const r = running.get(m.target.name);
+          if (!r) continue;
+          const load = await runLoad({ url: r.url, body: graphqlBody(FEDERATION_QUERY), connections, durationS: growthS, warmupS: 0, headers });
+          const list = atSize.get(m.target.name) ?? [];
+          list.push({ x: connections, rps: load.requestsPerSecond, p99: load.latencyMs.p99 });
+          atSize.set(m.target.name, list);
+          ctx.print(`  growth ${connections} conns ${m.target.name}: ${sig(load.requestsPerSecond)} req/s, p99 ${ms(load.latencyMs.p99)} ms`);
         }
       }
       for (const m of measured) {
@@ -225,17 +248,40 @@ export const federationSuite: Suite = {
           { name: `${m.target.name} / apollo-gateway req/s`, value: ratio(rpsOf(m), rpsOf(base)), meaning: `${m.target.what}, medians of ${rounds} alternating rounds` },
           { name: `apollo-gateway / ${m.target.name} CPU per request`, value: ratio(cpuPerRequest(base), cpuPerRequest(m)), meaning: 'how many times less CPU a request costs than on Apollo Gateway' },
         ]);
+      const seriesOf = (pick: (p: { rps: number; p99: number }) => number): Growth['series'] =>
+        measured
+          .filter((m) => atSize.has(m.target.name) && m.runs.length > 0)
+          .map((m) => ({
+            name: m.target.name,
+            points: [...(atSize.get(m.target.name) ?? []), { x: CONNECTIONS, rps: median(m.runs.map((x) => x.load.requestsPerSecond)), p99: median(m.runs.map((x) => x.load.latencyMs.p99)) }]
+              .sort((a, b) => a.x - b.x)
+              .map((p) => ({ x: p.x, y: sig(pick(p)) ?? 0 })),
+          }));
+      const growth: Growth[] = [
+        { id: 'throughput-by-connections', title: 'federated query: req/s by concurrent connections', xLabel: 'connections', yLabel: 'req/s', series: seriesOf((p) => p.rps) },
+        { id: 'p99-by-connections', title: 'federated query: p99 latency by concurrent connections', xLabel: 'connections', yLabel: 'p99 ms', series: seriesOf((p) => p.p99), logY: true },
+      ];
+      const front = measured.find((m) => m.target.name === 'ours-hive-router');
+      const direct = measured.find((m) => m.target.name === 'ours-hive-router-direct');
+      if (front && direct) {
+        ratios.push(
+          { name: 'ours-hive-router-direct / ours-hive-router req/s', value: ratio(rpsOf(direct), rpsOf(front)), meaning: 'what the Node policy front hop costs in throughput (1.0: nothing)' },
+          { name: 'ours-hive-router / ours-hive-router-direct CPU per request', value: ratio(cpuPerRequest(front), cpuPerRequest(direct)), meaning: 'CPU per request with the front hop over the router alone (front + router process tree)' },
+        );
+      }
       const notes = [
         `${rounds} round(s) of ${durationS} s per target (after >= ${warmupS} s of one-at-a-time warm-up requests), targets alternating in the order of the table; ${CONNECTIONS} connections (autocannon in a worker thread of the bench process)`,
         `answer: ${measured[0]?.answerBytes ?? 0} bytes; every target's data compared with the first target's ("same answer")`,
         'every target is its own process; the four subgraphs share one more process; load generator, subgraphs and gateway share the machine\'s cores',
         'peak RSS: VmHWM from /proc summed over the target\'s process tree (whole life: start, warm-up, every round); cores: CPU seconds of the tree / wall seconds during a round',
-        'ours: production mode, a JWT (HS256) verified on every request, limits on (tokens, depth, aliases, directives, body; node engine also cost and field counts, maxCost raised to 50,000 for this query); rate limit off (one load generator is one caller)',
+        'ours: production mode, a JWT (HS256) verified on every request, limits on (tokens, depth, aliases, directives, body, cost with maxCost raised to 50,000 for this query, deadline; node engine also field counts); rate limit on with a budget one caller cannot spend (its cost is measured, it never refuses)',
+        'ours-hive-router: the Node policy front (JWT verified and cached, rate limit, body/variables size, per-request gateway token, error-code rewrite) then the router; ours-hive-router-direct: a second router started the same way, called on its own port',
+        `growth: ${GROWTH_CONNECTIONS.join(' and ')} connections, ${growthS} s each, after the rounds, targets alternating per size; the ${CONNECTIONS}-connection point is the rounds' median`,
         ...chosen.map((t) => `${t.name}: ${t.what}`),
       ];
       ctx.print('');
       ctx.print(textReport({ columns: Object.keys(rows[0] ?? {}), rows, ratios, notes }));
-      return { columns: Object.keys(rows[0] ?? {}), rows, ratios, notes };
+      return { columns: Object.keys(rows[0] ?? {}), rows, ratios, notes, growth };
     } finally {
       for (const r of running.values()) await r.stop();
       await subgraphs.stop();

@@ -7,6 +7,7 @@
  * each engine maps them onto its own configuration and says what it cannot express
  * (`unsupported`), so nothing is silently dropped. docs/decisions/0026-gateway-engines.md.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { GatewayAuthConfig } from '../plugins/auth-config.ts';
 import type { CorsInput, LimitsInput, PersistedOperationsInput } from '../plugins/policy-config.ts';
@@ -40,6 +41,16 @@ export interface RunningEngine extends AsyncDisposable {
   readonly url: string;
   /** The process serving it (the router's child pid; this process for `node`). */
   readonly pid: number;
+  /**
+   * The hive-router engine: the router's own endpoint, behind no policy (the bench measures the
+   * policy front's hop against it). Callers use `url`.
+   */
+  readonly directUrl?: string;
+  /**
+   * The hive-router engine: its policy front as a request handler, for a server that already
+   * listens on the public port (gateway/front.ts) to call for plain HTTP /graphql.
+   */
+  readonly handleHttp?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Policies this engine cannot enforce, one sentence each (empty when all are). */
   readonly unsupported: readonly string[];
   close(): Promise<void>;

@@ -1,25 +1,27 @@
 /**
  * Our engine-neutral policies as Hive Router 0.2.0 configuration (router.config.yaml; JSON is
- * valid YAML, so the file is written as JSON). Key by key:
+ * valid YAML, so the file is written as JSON), for a router behind our policy front
+ * (router-policy.ts, ADR 0033). Key by key:
  * - auth: JWT verification (`jwt`: HS256 secret as an `oct` JWK in a JWKS file, or our JWKS file /
- *   URL; issuer, audience), roles from the `scope` claim for `@requiresScopes`, `@authenticated`
- *   by `authorization.directives`. API keys have no router equivalent (listed as unsupported).
- * - gateway -> subgraph trust: the router cannot compute our per-request body HMAC, so it sends a
- *   key derived from the HMAC secret in a header (`gatewayKeyHeader`), which subgraphs accept as
- *   the router's signature (subgraphs/common/signature.ts); see ADR 0026 for why.
+ *   URL; issuer, audience), plus the front's own key (`frontJwksPath`, the short-lived JWTs API keys
+ *   are exchanged for); roles from the `scope` claim for `@requiresScopes`, `@authenticated` by
+ *   `authorization.directives`.
+ * - gateway -> subgraph trust: the router cannot compute our per-request body HMAC, so it passes
+ *   the front's short-lived gateway token (schema/gateway-key.ts) to every subgraph fetch.
  * - limits: tokens, depth (fragments flattened), aliases, directives, body size, cost (demand
- *   control); field count, prediction inputs, variables size, rate limit and deadline have no
- *   router key (unsupported, listed).
+ *   control), the deadline (`traffic_shaping.router.request_timeout`); API keys, rate limit and
+ *   variables size are the front's; field count and prediction inputs have no router key
+ *   (unsupported, listed).
  * - persisted operations: our manifest (hash -> document JSON) as the router's file storage,
  *   allow-list mode as `require_id`.
  * - CORS: our origin list as one policy.
  * - headers: x-request-id and W3C trace context propagated to subgraphs.
  */
-import { GATEWAY_KEY_HEADER, gatewayKeyOf } from '../../schema/gateway-key.ts';
+import { GATEWAY_TOKEN_HEADER } from '../../schema/gateway-key.ts';
 import type { GatewayAuthConfig } from '../plugins/auth-config.ts';
 import { resolveCors, resolveLimits, resolvePersistedOperations, type CorsInput, type LimitsInput, type PersistedOperationsInput } from '../plugins/policy-config.ts';
 
-export { GATEWAY_KEY_HEADER, gatewayKeyOf };
+export { GATEWAY_TOKEN_HEADER };
 
 export interface RouterConfigInput {
   readonly supergraphPath: string;
@@ -27,6 +29,8 @@ export interface RouterConfigInput {
   readonly port: number;
   /** Written by the caller next to the config when auth has a JWT secret: see `jwksOfSecret`. */
   readonly jwksPath?: string;
+  /** The policy front's own JWKS (router-auth.ts `frontJwks`), written by the caller. */
+  readonly frontJwksPath?: string;
   readonly auth?: GatewayAuthConfig;
   readonly requireAuthentication?: boolean;
   readonly limits?: LimitsInput;
@@ -68,9 +72,9 @@ export function routerConfigOf(input: RouterConfigInput): RouterConfig {
     // cost from the same @cost / @listSize directives our estimate reads; estimates may differ in detail
     demand_control: { enabled: true, default_list_size: { all: limits.defaultListSize }, operation_cost: { max: limits.maxCost, mode: 'enforce' }, subgraphs_budget: { mode: 'measure' } },
   };
-  unsupported.push('limits.maxFields, maxPredictionInputs, maxVariablesBytes: no Hive Router 0.2.0 key');
-  if (limits.rateLimit.enabled) unsupported.push('limits.rateLimit: no router rate limiter; put it at the edge (load balancer) or in front of the router');
-  unsupported.push('limits.requestTimeoutMs: the router has traffic_shaping timeouts per subgraph, not an end-to-end deadline');
+  // the end-to-end deadline: the router drops the request (and its subgraph fetches) when it passes
+  config['traffic_shaping'] = { router: { request_timeout: `${limits.requestTimeoutMs}ms` } };
+  unsupported.push('limits.maxFields, maxPredictionInputs: no Hive Router 0.2.0 key and the front parses no GraphQL (depth, aliases, tokens and cost still bound a document)');
 
   const providers: Record<string, unknown>[] = [];
   if (auth.jwtSecret) {
@@ -79,6 +83,8 @@ export function routerConfigOf(input: RouterConfigInput): RouterConfig {
   }
   if (auth.jwks?.file) providers.push({ source: 'file', path: auth.jwks.file });
   if (auth.jwks?.url) providers.push({ source: 'remote', url: auth.jwks.url, prefetch: true });
+  // last: a token without `kid` is matched by algorithm to the first provider (the caller's keys)
+  if (input.frontJwksPath && (providers.length > 0 || (auth.apiKeys?.length ?? 0) > 0)) providers.push({ source: 'file', path: input.frontJwksPath });
   if (providers.length > 0) {
     config['jwt'] = {
       enabled: true,
@@ -91,11 +97,9 @@ export function routerConfigOf(input: RouterConfigInput): RouterConfig {
     // field rules from the SDL: @authenticated / @requiresScopes; a refused field is an error, not null
     config['authorization'] = { directives: { enabled: true, unauthorized: { mode: 'reject' } } };
   }
-  if ((auth.apiKeys?.length ?? 0) > 0) unsupported.push('auth.apiKeys: the router verifies JWTs only; services call it with a JWT (or through the Node engine)');
 
-  const request: Record<string, unknown>[] = [{ propagate: { named: ['x-request-id', 'traceparent', 'tracestate'] } }];
-  if (auth.hmacSecret) request.push({ insert: { name: GATEWAY_KEY_HEADER, value: gatewayKeyOf(auth.hmacSecret) } });
-  config['headers'] = { all: { request } };
+  const propagated = ['x-request-id', 'traceparent', 'tracestate', ...(auth.hmacSecret ? [GATEWAY_TOKEN_HEADER] : [])];
+  config['headers'] = { all: { request: [{ propagate: { named: propagated } }] } };
 
   if (persisted.manifest) {
     config['persisted_documents'] = { enabled: true, require_id: persisted.allowListOnly, storage: { type: 'file', path: persisted.manifest, watch: false } };

@@ -1,11 +1,15 @@
 /**
- * The `hive-router` engine: Hive Router 0.2.0 (Rust, MIT) as a child process serving the public
- * GraphQL endpoint. Its config is generated from our policies (hive-router-config.ts) into a temp
- * folder with the supergraph and, for an HS256 secret, a JWKS file; the binary comes from
- * `scripts/hive-router.sh` (cached build) or HIVE_ROUTER_BIN. Stopped with SIGTERM by pid, SIGKILL
- * after 3 s.
+ * The `hive-router` engine: Hive Router 0.2.0 (Rust, MIT) as a child process on a loopback port,
+ * behind our policy front (router-policy.ts: API keys, rate limits, body and variables size,
+ * deadline backstop, short-lived gateway token, our error codes). Its config is generated from our
+ * policies (hive-router-config.ts) into a temp folder with the supergraph, the JWKS files (an
+ * HS256 secret as a JWK, the front's own key); the binary comes from `scripts/hive-router.sh`
+ * (cached build) or HIVE_ROUTER_BIN. `url` is a small node:http server running the policy front;
+ * `handleHttp` is the same front for the gateway's own public server (gateway/front.ts). Stopped
+ * with SIGTERM by pid, SIGKILL after 3 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, createServer as createHttpServer } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -14,6 +18,7 @@ import path from 'node:path';
 import { PlatformError } from '../../schema/errors.ts';
 import type { EngineOptions, GatewayEngine, RunningEngine } from './engine.ts';
 import { jwksOfSecret, routerConfigOf } from './hive-router-config.ts';
+import { createRouterPolicy } from './router-policy.ts';
 
 export const HIVE_ROUTER_VERSION = '0.2.0';
 
@@ -65,7 +70,8 @@ export const hiveRouterEngine: GatewayEngine = {
     const binary = hiveRouterBinary();
     if (!existsSync(binary)) throw new PlatformError('CONFIG_INVALID', `hive-router binary not found at ${binary}: run scripts/hive-router.sh build (or set HIVE_ROUTER_BIN)`);
     const host = opts.host ?? '127.0.0.1';
-    const port = opts.port === 0 ? await freePort(host) : opts.port;
+    // the router listens on loopback only: callers reach it through the policy front
+    const routerPort = await freePort('127.0.0.1');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'gofuture-router-'));
     const supergraphPath = path.join(dir, 'supergraph.graphql');
     await writeFile(supergraphPath, opts.supergraphSdl);
@@ -74,10 +80,14 @@ export const hiveRouterEngine: GatewayEngine = {
       jwksPath = path.join(dir, 'jwks.json');
       await writeFile(jwksPath, JSON.stringify(jwksOfSecret(opts.auth.jwtSecret)), { mode: 0o600 });
     }
+    const policy = createRouterPolicy({ auth: opts.auth, limits: opts.limits, logger: opts.logger });
+    const frontJwksPath = path.join(dir, 'front-jwks.json');
+    await writeFile(frontJwksPath, JSON.stringify(policy.auth.frontJwks), { mode: 0o600 });
     const { config, unsupported } = routerConfigOf({
       supergraphPath,
-      host,
-      port,
+      host: '127.0.0.1',
+      port: routerPort,
+      frontJwksPath,
       ...(jwksPath ? { jwksPath } : {}),
       ...(opts.auth ? { auth: opts.auth } : {}),
       ...(opts.requireAuthentication !== undefined ? { requireAuthentication: opts.requireAuthentication } : {}),
@@ -98,8 +108,24 @@ export const hiveRouterEngine: GatewayEngine = {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const url = `http://${host}:${port}/graphql`;
+    const directUrl = `http://127.0.0.1:${routerPort}/graphql`;
+    const target = { host: '127.0.0.1', port: routerPort };
+    const agent = new Agent({ keepAlive: true });
+    const handleHttp = (req: Parameters<typeof policy.handle>[0], res: Parameters<typeof policy.handle>[1]): void => policy.handle(req, res, target, agent);
+    const server = createHttpServer((req, res) => {
+      if (new URL(req.url ?? '/', 'http://router').pathname === '/graphql') return handleHttp(req, res);
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ errors: [{ message: 'not found: the GraphQL endpoint is /graphql', extensions: { code: 'NOT_FOUND' } }] }));
+    });
+    let listening = false;
     const stop = async (): Promise<void> => {
+      if (listening) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      }
+      agent.destroy();
+      await policy.close();
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');
@@ -109,16 +135,26 @@ export const hiveRouterEngine: GatewayEngine = {
       }
       await rm(dir, { recursive: true, force: true });
     };
+    let url: string;
     try {
-      await waitReady(url, child, () => tail, 30_000);
+      await waitReady(directUrl, child, () => tail, 30_000);
+      const port = await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.port, host, () => {
+          const addr = server.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : 0);
+        });
+      });
+      listening = true;
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`;
     } catch (e) {
       await stop();
       throw e;
     }
     for (const u of unsupported) log.warn({ unsupported: u }, 'policy not enforced by hive-router');
-    log.info({ url, pid: child.pid }, 'hive-router listening');
+    log.info({ url, directUrl, pid: child.pid }, 'hive-router listening behind the policy front');
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => (closing ??= stop());
-    return { kind: 'hive-router', url, pid: child.pid ?? 0, unsupported, close, [Symbol.asyncDispose]: close };
+    return { kind: 'hive-router', url, directUrl, handleHttp, pid: child.pid ?? 0, unsupported, close, [Symbol.asyncDispose]: close };
   },
 };

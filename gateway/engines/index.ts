@@ -5,6 +5,6 @@ import { nodeEngine } from './node-engine.ts';
 
 export type { EngineOptions, GatewayEngine, GatewayEngineKind, RunningEngine } from './engine.ts';
 export { hiveRouterAvailable, hiveRouterBinary, HIVE_ROUTER_VERSION } from './hive-router-engine.ts';
-export { gatewayKeyOf, GATEWAY_KEY_HEADER, routerConfigOf } from './hive-router-config.ts';
+export { GATEWAY_TOKEN_HEADER, routerConfigOf } from './hive-router-config.ts';
 
 export const GATEWAY_ENGINES: Readonly<Record<GatewayEngineKind, GatewayEngine>> = { node: nodeEngine, 'hive-router': hiveRouterEngine };

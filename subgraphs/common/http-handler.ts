@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { HealthReport } from '../../connectors/contracts/connector.ts';
 import { requestIdFrom, requestScope } from './request-scope.ts';
 import type { SignatureCheck } from './signature.ts';
-import { GATEWAY_KEY_HEADER } from '../../schema/gateway-key.ts';
+import { GATEWAY_TOKEN_HEADER } from '../../schema/gateway-key.ts';
 import { traceRequest } from './tracing.ts';
 
 export interface HttpHandlerOptions<TContext extends object> {
@@ -95,7 +95,7 @@ function getParams(req: IncomingMessage): Record<string, unknown> {
 }
 
 function signatureRefusal(check: SignatureCheck, req: IncomingMessage, body: unknown): ReturnType<SignatureCheck['refusal']> {
-  if (check.hasGatewayKey(req.headers[GATEWAY_KEY_HEADER])) return undefined;
+  if (check.hasGatewayToken(req.headers[GATEWAY_TOKEN_HEADER])) return undefined;
   if (req.method !== 'POST') return check.refusal(getParams(req));
   if (Array.isArray(body)) {
     if (body.length === 0) return check.refusal(undefined);

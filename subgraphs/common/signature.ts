@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { defaultParamsSerializer } from '@graphql-mesh/hmac-upstream-signature';
 import { GraphQLError } from 'graphql';
 import { ErrorCodes, PlatformError } from '../../schema/errors.ts';
-import { gatewayKeyOf } from '../../schema/gateway-key.ts';
+import { verifyGatewayToken } from '../../schema/gateway-key.ts';
 
 export const HMAC_EXTENSION = 'hmac-signature';
 
@@ -27,10 +27,10 @@ export interface SignatureCheck {
   /** The verdict on one GraphQL request's params. */
   verdict(params: unknown): SignatureVerdict;
   /**
-   * True when the request carries the gateway key (schema/gateway-key.ts): Hive Router's stand-in
-   * for the body signature, which it cannot compute (ADR 0026).
+   * True when the request carries a fresh gateway token (schema/gateway-key.ts): Hive Router's
+   * stand-in for the body signature, which it cannot compute (ADR 0026 / 0033).
    */
-  hasGatewayKey(headerValue: string | readonly string[] | undefined): boolean;
+  hasGatewayToken(headerValue: string | readonly string[] | undefined): boolean;
   /** Undefined when the request may run; else the error to answer with. */
   refusal(params: unknown): GraphQLError | undefined;
 }
@@ -62,14 +62,12 @@ export function createSignatureCheck(opts: SubgraphSignatureOptions, production:
     const presented = Buffer.from(given, 'base64');
     return presented.length === expected.length && timingSafeEqual(presented, expected) ? 'signed' : 'invalid';
   };
-  const key = secret ? Buffer.from(gatewayKeyOf(secret), 'utf8') : undefined;
   return {
     required,
     verdict,
-    hasGatewayKey(headerValue) {
-      if (!key || typeof headerValue !== 'string') return false;
-      const given = Buffer.from(headerValue, 'utf8');
-      return given.length === key.length && timingSafeEqual(given, key);
+    hasGatewayToken(headerValue) {
+      if (!secret || typeof headerValue !== 'string') return false;
+      return verifyGatewayToken(secret, headerValue);
     },
     refusal(params) {
       const v = verdict(params);
