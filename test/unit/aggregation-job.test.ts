@@ -10,9 +10,9 @@ import { DEAD_LETTER_HEADERS, TOPICS } from '../../schema/events/topics.ts';
 import { isPlatformError } from '../../schema/errors.ts';
 import { validateConfig } from '../../schema/config-validation.ts';
 import { isWindowMessage, regionWindowsChannel, type WindowMessage } from '../../schema/live-channels.ts';
-import { AggregationConfigSchema, startAggregationJob } from '../../jobs/aggregation/index.ts';
-import { LivePublisher } from '../../jobs/aggregation/live-publisher.ts';
-import type { WindowView } from '../../jobs/aggregation/window-state.ts';
+import { AggregationConfigSchema, regionWindowsOutput, startAggregationJob } from '../../jobs/aggregation/index.ts';
+import { LivePublisher } from '../../jobs/support/live-publisher.ts';
+import type { SpecWindowView } from '../../jobs/windows/index.ts';
 
 const logger = pino({ level: 'silent' });
 const MIN = 60_000;
@@ -84,10 +84,11 @@ void test('live publisher: running windows at most once per interval per key (la
   await pubsub.start();
   const got: WindowMessage[] = [];
   await pubsub.subscribe(regionWindowsChannel(5, 'kzn'), (m) => void (isWindowMessage(m) && got.push(m)));
-  const live = new LivePublisher({ pubsub, intervalMs: 300, logger, metrics });
-  const view = (trips: number, isFinal = false, start = T0): WindowView => ({
-    regionId: 'kzn', windowMinutes: 5, windowStart: start, windowEnd: start + 5 * MIN, isFinal, version: trips * 2 + (isFinal ? 1 : 0),
-    counters: { tripCount: trips, completedCount: 0, cancelledCount: 0, priceCount: 0, priceSum: 0, revenue: 0 },
+  const { live: format, liveMetricNames: metricNames } = regionWindowsOutput(createDuckDbWarehouse({ path: ':memory:' }, { logger, metrics }));
+  const live = new LivePublisher({ pubsub, intervalMs: 300, logger, metrics, format, metricNames });
+  const view = (trips: number, isFinal = false, start = T0): SpecWindowView => ({
+    spec: 'region-5m', keyValues: ['kzn'], windowStart: start, windowEnd: start + 5 * MIN, isFinal, retracted: false, version: trips * 2 + (isFinal ? 1 : 0), events: trips,
+    values: { tripCount: trips, completedCount: 0, cancelledCount: 0, cancellationRate: 0, priceCount: 0, priceSum: 0, avgPrice: null, revenue: 0 },
   });
   try {
     for (let i = 1; i <= 10; i++) live.running([view(i)]);
@@ -96,7 +97,7 @@ void test('live publisher: running windows at most once per interval per key (la
     await sleep(450);
     assert.deepEqual(got.map((m) => m.tripCount), [1, 10], 'coalesced to the latest value');
     live.running([view(11)]); // within the interval of the last send: coalesced...
-    live.final([view(12, true)]); // ...and superseded by the final value, which goes at once
+    live.closed([view(12, true)]); // ...and superseded by the final value, which goes at once
     await sleep(30);
     assert.deepEqual(got.map((m) => [m.tripCount, m.isFinal]), [[1, false], [10, false], [12, true]]);
     await sleep(400);
