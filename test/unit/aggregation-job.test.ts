@@ -10,7 +10,7 @@ import { DEAD_LETTER_HEADERS, TOPICS } from '../../schema/events/topics.ts';
 import { isPlatformError } from '../../schema/errors.ts';
 import { validateConfig } from '../../schema/config-validation.ts';
 import { isWindowMessage, regionWindowsChannel, type WindowMessage } from '../../schema/live-channels.ts';
-import { AggregationConfigSchema, regionWindowsOutput, startAggregationJob } from '../../jobs/aggregation/index.ts';
+import { AGGREGATION_CHECKPOINTS, AggregationConfigSchema, regionWindowsOutput, startAggregationJob } from '../../jobs/aggregation/index.ts';
 import { LivePublisher } from '../../jobs/support/live-publisher.ts';
 import type { SpecWindowView } from '../../jobs/windows/index.ts';
 
@@ -120,5 +120,38 @@ void test('aggregation config: defaults, and a wrong value names its key', () =>
   assert.equal(c.publishIntervalMs, 1000);
   for (const [raw, key] of [[{ windowMinutes: [5, 5] }, 'aggregation.windowMinutes'], [{ allowedLatenessMs: -1 }, 'aggregation.allowedLatenessMs'], [{ lateness: 1 }, 'aggregation']] as const) {
     assert.throws(() => validateConfig(AggregationConfigSchema, raw, 'aggregation'), (e: unknown) => isPlatformError(e) && e.code === 'CONFIG_INVALID' && e.message.includes(key));
+  }
+});
+
+void test('a checkpoint of the layout before the window engine is not resumed: the group rebuilds from the log, versions count on', async () => {
+  const metrics = new Registry();
+  const ctx = { logger, metrics };
+  const log = createMemoryEventLog({}, ctx);
+  const warehouse = createDuckDbWarehouse({ path: ':memory:' }, ctx);
+  const pubsub = createMemoryPubSub({}, ctx);
+  await Promise.all([log.start(), warehouse.start(), pubsub.start()]);
+  try {
+    await log.ensureTopics([TOPICS.booking, TOPICS.pricing, TOPICS.deadLetter]);
+    await log.publish(TOPICS.booking.name, [1, 2, 3].map((i) => ({ key: 'ekb', value: created('ekb', T0 + i * 1000) })));
+    // as the old job left it: a WindowState snapshot, and the group's offsets past every record
+    const partition = await log.partitionFor(TOPICS.booking.name, 'ekb');
+    await warehouse.ensureTables([AGGREGATION_CHECKPOINTS]);
+    const old = { format: 1, watermark: null, partitions: { [`booking-events:${partition}`]: { nextOffset: '3', maxEventTime: T0 + 3000 } }, windows: [], seen: [] };
+    await warehouse.insert(AGGREGATION_CHECKPOINTS.name, [{ job: 'stream-aggregation', state: JSON.stringify(old), updated_at: 0, version: 7 }]);
+    await log.setOffsets('stream-aggregation', TOPICS.booking.name, { [partition]: '3' });
+    const job = await startAggregationJob({ log, warehouse, pubsub, logger, metrics, config: { windowMinutes: [5] } });
+    try {
+      for (let i = 0; i < 200 && job.stats.applied < 3; i++) await sleep(20);
+      await job.flush();
+      const rows = await warehouse.query<{ trip_count: number }>("SELECT trip_count FROM region_windows WHERE region_id = 'ekb'");
+      assert.deepEqual(rows.map((r) => Number(r.trip_count)), [3], 'the three events were counted again from the log');
+      const saved = await warehouse.query<{ state: string; version: number }>(`SELECT state, version FROM ${AGGREGATION_CHECKPOINTS.name} ORDER BY version DESC LIMIT 1`);
+      assert.ok(Number(saved[0]?.version) > 7, 'the new checkpoint rows win over the old one');
+      assert.ok('specs' in (JSON.parse(saved[0]?.state ?? '{}') as object), 'in the engine layout');
+    } finally {
+      await job.stop();
+    }
+  } finally {
+    await Promise.all([log.close(), warehouse.close(), pubsub.close()]);
   }
 });
