@@ -123,15 +123,21 @@ void test('aggregation config: defaults, and a wrong value names its key', () =>
   }
 });
 
-void test('a checkpoint of the layout before the window engine is not resumed: the group rebuilds from the log, versions count on', async () => {
+/** The embedded log, warehouse and pubsub, started, with the aggregation's topics. */
+async function world() {
   const metrics = new Registry();
   const ctx = { logger, metrics };
   const log = createMemoryEventLog({}, ctx);
   const warehouse = createDuckDbWarehouse({ path: ':memory:' }, ctx);
   const pubsub = createMemoryPubSub({}, ctx);
   await Promise.all([log.start(), warehouse.start(), pubsub.start()]);
+  await log.ensureTopics([TOPICS.booking, TOPICS.pricing, TOPICS.deadLetter]);
+  return { metrics, log, warehouse, pubsub, close: async () => void (await Promise.all([log.close(), warehouse.close(), pubsub.close()])) };
+}
+
+void test('a checkpoint of the layout before the window engine is not resumed: the group rebuilds from the log, versions count on', async () => {
+  const { metrics, log, warehouse, pubsub, close } = await world();
   try {
-    await log.ensureTopics([TOPICS.booking, TOPICS.pricing, TOPICS.deadLetter]);
     await log.publish(TOPICS.booking.name, [1, 2, 3].map((i) => ({ key: 'ekb', value: created('ekb', T0 + i * 1000) })));
     // as the old job left it: a WindowState snapshot, and the group's offsets past every record
     const partition = await log.partitionFor(TOPICS.booking.name, 'ekb');
@@ -152,6 +158,6 @@ void test('a checkpoint of the layout before the window engine is not resumed: t
       await job.stop();
     }
   } finally {
-    await Promise.all([log.close(), warehouse.close(), pubsub.close()]);
+    await close();
   }
 });
