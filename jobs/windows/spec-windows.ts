@@ -102,7 +102,16 @@ interface Win {
   emittedStart: number | null;
 }
 
-const idKey = (eventId: string): string => createHash('sha256').update(eventId).digest('base64url').slice(0, 10);
+let lastId: string | null = null;
+let lastKey = '';
+/** 60 bits of sha-256 of an event id (compact in the checkpoint); the last one is kept, as an event goes to every spec in turn. */
+const idKey = (eventId: string): string => {
+  if (eventId !== lastId) {
+    lastKey = createHash('sha256').update(eventId).digest('base64url').slice(0, 10);
+    lastId = eventId;
+  }
+  return lastKey;
+};
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class SpecWindows {
