@@ -1,5 +1,6 @@
 /** The stream aggregation job's configuration (validated by the composition root). */
 import { z } from 'zod';
+import { WINDOW_RUNNER_CONFIG } from '../windows/config.ts';
 
 export const AggregationConfigSchema = z
   .object({
@@ -13,16 +14,7 @@ export const AggregationConfigSchema = z
       .refine((a) => new Set(a).size === a.length, 'window sizes must be distinct'),
     /** Watermark = max event time seen minus this. Events of windows the watermark has passed are late. */
     allowedLatenessMs: z.number().int().min(0).max(24 * 3_600_000).default(30_000),
-    /** Running (non-final) windows are published at most once per this many ms per key. */
-    publishIntervalMs: z.number().int().min(0).max(3_600_000).default(1000),
-    /** How often (processing time) the job asks the log which partitions hold data. */
-    partitionRefreshMs: z.number().int().min(100).default(5000),
-    /**
-     * A partition that holds data but gives the job no valid event for this long (processing time)
-     * stops holding the watermark back (e.g. a partition of only malformed records).
-     */
-    unseenPartitionTimeoutMs: z.number().int().min(0).default(60_000),
-    maxBatchSize: z.number().int().min(1).max(100_000).default(500),
+    ...WINDOW_RUNNER_CONFIG,
   })
   .strict();
 

@@ -1,65 +1,81 @@
-/** Window views as Warehouse rows (REGION_WINDOWS / PLATFORM_WINDOWS) and as live PubSub messages. */
-import type { Row } from '../../connectors/contracts/warehouse.ts';
-import { platformWindowsChannel, regionWindowsChannel, type WindowMessage } from '../../schema/live-channels.ts';
-import { utcDate } from '../../schema/tables/warehouse-tables.ts';
-import type { WindowCounters, WindowView } from './window-state.ts';
-
-/** Sums of money are rounded to 1e-6 so float addition order never shows. */
-const money = (x: number): number => Math.round(x * 1e6) / 1e6;
-
 /**
- * The share of the bookings that ENDED in the window (BookingCompleted or BookingCancelled with event
- * time in it) that ended cancelled: cancelled / (completed + cancelled), in [0, 1]; 0 when none
- * ended. Numerator and denominator count the same events, so it is a rate in every window, live and
- * final alike (the old cancelled / created mixed two populations and went above 1).
+ * The region and platform specs' windows (schema/windows/region-specs.ts) as the tables and live
+ * messages callers have always read: REGION_WINDOWS / PLATFORM_WINDOWS rows and WindowMessage on
+ * the region / platform channels (schema/live-channels.ts). A view of a region spec has one key
+ * value (the region), a platform spec's none; the window size is its length (tumbling).
  */
-export const cancellationRate = (c: Readonly<WindowCounters>): number => {
-  const ended = c.completedCount + c.cancelledCount;
-  return ended === 0 ? 0 : c.cancelledCount / ended;
-};
-/** Mean final_price of the PriceCalculated events in the window; null when there is none. */
-export const avgPrice = (c: Readonly<WindowCounters>): number | null => (c.priceCount === 0 ? null : money(c.priceSum / c.priceCount));
+import type { Row, Warehouse } from '../../connectors/contracts/warehouse.ts';
+import { PlatformError } from '../../schema/errors.ts';
+import { platformWindowsChannel, regionWindowsChannel, type WindowMessage } from '../../schema/live-channels.ts';
+import { PLATFORM_WINDOWS, REGION_WINDOWS, utcDate } from '../../schema/tables/warehouse-tables.ts';
+import type { SpecWindowView } from '../windows/spec-windows.ts';
+import type { WindowOutput } from '../windows/window-runner.ts';
+import { rowKey } from '../windows/window-rows.ts';
 
-export function toRow(v: WindowView): Row {
-  const c = v.counters;
+const MINUTE = 60_000;
+
+/** The region of a view (null: a platform window). */
+export const regionOf = (v: SpecWindowView): string | null => v.keyValues[0] ?? null;
+export const minutesOf = (v: SpecWindowView): number => (v.windowEnd - v.windowStart) / MINUTE;
+const count = (v: SpecWindowView, m: string): number => v.values[m] ?? 0;
+
+export function toRow(v: SpecWindowView): Row {
+  const region = regionOf(v);
   const row: Row = {
-    window_minutes: v.windowMinutes,
+    window_minutes: minutesOf(v),
     window_start: v.windowStart,
     window_end: v.windowEnd,
-    trip_count: c.tripCount,
-    completed_count: c.completedCount,
-    cancelled_count: c.cancelledCount,
-    cancellation_rate: cancellationRate(c),
-    price_count: c.priceCount,
-    price_sum: money(c.priceSum),
-    avg_price: avgPrice(c),
-    revenue: money(c.revenue),
+    trip_count: count(v, 'tripCount'),
+    completed_count: count(v, 'completedCount'),
+    cancelled_count: count(v, 'cancelledCount'),
+    cancellation_rate: count(v, 'cancellationRate'),
+    price_count: count(v, 'priceCount'),
+    price_sum: count(v, 'priceSum'),
+    avg_price: v.values['avgPrice'] ?? null,
+    revenue: count(v, 'revenue'),
     is_final: v.isFinal,
     window_date: utcDate(v.windowStart),
     version: v.version,
   };
-  return v.regionId === null ? row : { region_id: v.regionId, ...row };
+  return region === null ? row : { region_id: region, ...row };
 }
 
-export function toMessage(v: WindowView): WindowMessage {
-  const c = v.counters;
+export function toMessage(v: SpecWindowView): WindowMessage {
+  const region = regionOf(v);
   return {
-    ...(v.regionId === null ? {} : { regionId: v.regionId }),
-    windowMinutes: v.windowMinutes,
+    ...(region === null ? {} : { regionId: region }),
+    windowMinutes: minutesOf(v),
     windowStart: v.windowStart,
     windowEnd: v.windowEnd,
-    tripCount: c.tripCount,
-    completedCount: c.completedCount,
-    cancelledCount: c.cancelledCount,
-    cancellationRate: cancellationRate(c),
-    avgPrice: avgPrice(c),
-    revenue: money(c.revenue),
+    tripCount: count(v, 'tripCount'),
+    completedCount: count(v, 'completedCount'),
+    cancelledCount: count(v, 'cancelledCount'),
+    cancellationRate: count(v, 'cancellationRate'),
+    avgPrice: v.values['avgPrice'] ?? null,
+    revenue: count(v, 'revenue'),
     isFinal: v.isFinal,
   };
 }
 
-export const channelOf = (v: WindowView): string =>
-  v.regionId === null ? platformWindowsChannel(v.windowMinutes) : regionWindowsChannel(v.windowMinutes, v.regionId);
+export const channelOf = (v: SpecWindowView): string => {
+  const region = regionOf(v);
+  return region === null ? platformWindowsChannel(minutesOf(v)) : regionWindowsChannel(minutesOf(v), region);
+};
 
-/** The dedup key of a window (table key columns joined). */
-export const keyOf = (v: WindowView): string => `${v.regionId ?? '*'}|${v.windowMinutes}|${v.windowStart}`;
+async function insertAll(warehouse: Warehouse, table: string, rows: readonly Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  const r = await warehouse.insert(table, rows);
+  const first = r.rejected[0];
+  if (first) throw new PlatformError('WAREHOUSE_ROW_REJECTED', `${r.rejected.length} ${table} rows rejected: ${first.reason}`, { table });
+}
+
+/** region_windows / platform_windows rows; live on the region and platform channels. */
+export const regionWindowsOutput = (warehouse: Warehouse): WindowOutput => ({
+  tables: [REGION_WINDOWS, PLATFORM_WINDOWS],
+  write: async (views) => {
+    await insertAll(warehouse, REGION_WINDOWS.name, views.filter((v) => regionOf(v) !== null).map(toRow));
+    await insertAll(warehouse, PLATFORM_WINDOWS.name, views.filter((v) => regionOf(v) === null).map(toRow));
+  },
+  live: { keyOf: rowKey, channelsOf: (v) => [channelOf(v)], messageOf: toMessage },
+  liveMetricNames: { published: 'gofuture_aggregation_windows_published_total', failed: 'gofuture_aggregation_publish_failures_total' },
+});

@@ -2,6 +2,20 @@
 import { z } from 'zod';
 import { DEFAULT_SPEC_NAMES } from '../../schema/windows/index.ts';
 
+/** The window runner's settings (jobs/windows/window-runner.ts), shared by the windows and aggregation jobs' config. */
+export const WINDOW_RUNNER_CONFIG = {
+  /** Running (non-final) windows are published at most once per this many ms per window. */
+  publishIntervalMs: z.number().int().min(0).max(3_600_000).default(1000),
+  /** How often (processing time) the job asks the log which partitions hold data. */
+  partitionRefreshMs: z.number().int().min(100).default(5000),
+  /**
+   * A partition that holds data but gives the job no valid event for this long (processing time)
+   * stops holding the watermark back (e.g. a partition of only malformed records).
+   */
+  unseenPartitionTimeoutMs: z.number().int().min(0).default(60_000),
+  maxBatchSize: z.number().int().min(1).max(100_000).default(500),
+};
+
 export const WindowsConfigSchema = z
   .object({
     /** Specs of the catalogue (schema/windows/index.ts SPEC_CATALOGUE) to run, by name. */
@@ -19,11 +33,7 @@ export const WindowsConfigSchema = z
       .default({ index: 0, count: 1 }),
     /** Consumer group; default `stream-windows-<fingerprint of the specs run>`, so a changed spec set rebuilds from the log. */
     groupId: z.string().min(1).optional(),
-    /** Running windows are published at most once per this many ms per key. */
-    publishIntervalMs: z.number().int().min(0).max(3_600_000).default(1000),
-    partitionRefreshMs: z.number().int().min(100).default(5000),
-    unseenPartitionTimeoutMs: z.number().int().min(0).default(60_000),
-    maxBatchSize: z.number().int().min(1).max(100_000).default(500),
+    ...WINDOW_RUNNER_CONFIG,
   })
   .strict();
 

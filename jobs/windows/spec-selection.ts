@@ -19,9 +19,12 @@ export function configuredSpecs(config: Pick<WindowsConfig, 'specs' | 'extraSpec
   return parseWindowSpecs([...named, ...config.extraSpecs]);
 }
 
+/** What is distributed across members: a spec, or a whole lateness group (its specs decide together). */
+export const unitOf = (spec: WindowSpec): string => (spec.latenessGroup === undefined ? spec.name : `lateness-group:${spec.latenessGroup}`);
+
 /** The specs this member runs. */
 export function memberSpecs(config: WindowsConfig): WindowSpec[] {
-  return configuredSpecs(config).filter((s) => memberOf(s.name, config.member.count) === config.member.index);
+  return configuredSpecs(config).filter((s) => memberOf(unitOf(s), config.member.count) === config.member.index);
 }
 
 /** The consumer group: the configured one, else one named after the specs' fingerprints. */

@@ -1,6 +1,5 @@
 /**
- * The pure core of one window spec: events in, window changes out, state as a JSON snapshot (the
- * generic form of jobs/aggregation/window-state.ts, with the same rules).
+ * The pure core of one window spec: events in, window changes out, state as a JSON snapshot.
  *
  * Watermark. Each partition (`topic:partition`) of the spec's topics contributes
  * max(max valid event time - allowedLateness, producer watermark mark) (control records,
@@ -8,14 +7,14 @@
  * to hold data (one that has neither delivered an event nor a mark holds it), never moving back.
  * A window is FINAL once the watermark reaches its end.
  *
- * Lateness, as jobs/aggregation/window-state.ts decides it: closedUpTo = the partition's own share
- * of the watermark, max(max event time - lateness, its producer mark). A tumbling / hopping event
+ * Lateness: closedUpTo = the partition's own share of the watermark, max(max event time - lateness, its producer mark). A tumbling / hopping event
  * is LATE when the earliest-ending window it falls in has end <= closedUpTo; a session event when
  * its time is < closedUpTo (it could otherwise reopen or bridge a session already final). The spec
  * watermark never exceeds a partition's share, so no accepted event falls into a final window, and
  * lateness depends only on the record order within the partition: replays reproduce the same
  * windows. A producer that keeps its marks' promise never sends an event below its mark, so then
- * the valid events alone decide.
+ * the valid events alone decide. Specs of one lateness group (the region windows) take one decision:
+ * the engine asks each member (check) and applies the event to none when it is late for one.
  *
  * Exactly once: per record by offset (each partition remembers the next offset to apply; records
  * below it are duplicates) and per event by event_id (every open window keeps the hashed ids it
@@ -103,7 +102,16 @@ interface Win {
   emittedStart: number | null;
 }
 
-const idKey = (eventId: string): string => createHash('sha256').update(eventId).digest('base64url').slice(0, 10);
+let lastId: string | null = null;
+let lastKey = '';
+/** 60 bits of sha-256 of an event id (compact in the checkpoint); the last one is kept, as an event goes to every spec in turn. */
+const idKey = (eventId: string): string => {
+  if (eventId !== lastId) {
+    lastKey = createHash('sha256').update(eventId).digest('base64url').slice(0, 10);
+    lastId = eventId;
+  }
+  return lastKey;
+};
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class SpecWindows {
@@ -173,43 +181,38 @@ export class SpecWindows {
     p.mark = p.mark === null ? watermarkMs : Math.max(p.mark, watermarkMs);
   }
 
-  /** Applies one record of partition `key` at `offset` (records of one partition in offset order). */
-  apply(key: string, offset: string, event: DomainEvent): ApplyOutcome {
+  /**
+   * What apply() would decide for this record, without changing anything: a lateness group asks
+   * every member first and then applies with the group's verdict.
+   */
+  check(key: string, offset: string, event: DomainEvent): { readonly kind: 'duplicate' | 'ignored' | 'takes' } | { readonly kind: 'late'; readonly reason: string } {
+    const p = this.#partitions.get(key);
+    if (p?.nextOffset != null && BigInt(offset) < p.nextOffset) return { kind: 'duplicate' };
+    const t = event.occurred_at;
+    const c = this.#classify(key, p?.maxEventTime == null ? t : Math.max(p.maxEventTime, t), p?.mark ?? null, event);
+    return c.kind === 'takes' ? { kind: 'takes' } : c;
+  }
+
+  /**
+   * Applies one record of partition `key` at `offset` (records of one partition in offset order).
+   * `lateBy`: the reason of the spec's lateness group when the event is late for another member;
+   * the event then counts nowhere here either (its offset and time still advance the partition).
+   */
+  apply(key: string, offset: string, event: DomainEvent, lateBy?: string): ApplyOutcome {
     const p = this.#partition(key);
     const off = BigInt(offset);
     if (p.nextOffset !== null && off < p.nextOffset) return { kind: 'duplicate' };
     p.nextOffset = off + 1n;
     const t = event.occurred_at;
     p.maxEventTime = p.maxEventTime === null ? t : Math.max(p.maxEventTime, t);
-    const keyValues: string[] = [];
-    for (const d of this.spec.keyBy) {
-      const v = dimensionValue(event, d);
-      if (v === null) return { kind: 'ignored' };
-      keyValues.push(v);
-    }
-    if (!this.#measures.takes(event)) return { kind: 'ignored' };
-    // the partition's own share of the watermark decides (the spec watermark never exceeds it)
-    const byEvents = p.maxEventTime - this.#lateness;
-    const closedUpTo = Math.max(byEvents, p.mark ?? Number.NEGATIVE_INFINITY);
-    const which = (): string => (closedUpTo === byEvents ? `partition ${key}` : `producer watermark mark of partition ${key}`);
-    const keyJson = JSON.stringify(keyValues);
+    const c = this.#classify(key, p.maxEventTime, p.mark, event);
+    if (c.kind !== 'takes') return c;
+    if (lateBy !== undefined) return { kind: 'late', reason: lateBy };
+    const keyJson = JSON.stringify(c.keyValues);
     const id = idKey(event.event_id);
-    if (this.#session) {
-      if (t < closedUpTo) {
-        return { kind: 'late', reason: `${this.spec.name}: event time ${iso(t)} is before the ${which()} watermark ${iso(closedUpTo)} of session windows (allowed lateness ${this.#lateness} ms)` };
-      }
-      return this.#applySession(keyJson, keyValues, t, id, event);
-    }
-    const first = Math.floor((t - this.#size) / this.#slide) * this.#slide + this.#slide;
-    const firstStart = first > t - this.#size ? first : first + this.#slide;
-    if (firstStart + this.#size <= closedUpTo) {
-      return {
-        kind: 'late',
-        reason: `${this.spec.name}: event time ${iso(t)} falls in the window [${iso(firstStart)}, ${iso(firstStart + this.#size)}) already closed by the ${which()} watermark ${iso(closedUpTo)} (allowed lateness ${this.#lateness} ms)`,
-      };
-    }
+    if (this.#session) return this.#applySession(keyJson, c.keyValues, t, id, event);
     const wins: Win[] = [];
-    for (let s = firstStart; s <= t; s += this.#slide) wins.push(this.#window(keyJson, keyValues, s));
+    for (let s = c.firstStart; s <= t; s += this.#slide) wins.push(this.#window(keyJson, c.keyValues, s));
     if (wins.some((w) => w.seen.has(id))) return { kind: 'repeated' };
     for (const w of wins) {
       this.#measures.add(w.accs, event);
@@ -218,6 +221,43 @@ export class SpecWindows {
       w.dirty = true;
     }
     return { kind: 'applied' };
+  }
+
+  /** Whether the spec takes the event and whether it is late, given its partition's state after it. */
+  #classify(
+    key: string,
+    maxEventTime: number,
+    mark: number | null,
+    event: DomainEvent,
+  ): { readonly kind: 'ignored' } | { readonly kind: 'late'; readonly reason: string } | { readonly kind: 'takes'; readonly keyValues: string[]; readonly firstStart: number } {
+    const keyValues: string[] = [];
+    for (const d of this.spec.keyBy) {
+      const v = dimensionValue(event, d);
+      if (v === null) return { kind: 'ignored' };
+      keyValues.push(v);
+    }
+    if (!this.#measures.takes(event)) return { kind: 'ignored' };
+    // the partition's own share of the watermark decides (the spec watermark never exceeds it)
+    const t = event.occurred_at;
+    const byEvents = maxEventTime - this.#lateness;
+    const closedUpTo = Math.max(byEvents, mark ?? Number.NEGATIVE_INFINITY);
+    const which = closedUpTo === byEvents ? `partition ${key}` : `producer watermark mark of partition ${key}`;
+    const of = keyValues.length === 0 ? '' : ` of key ${keyValues.join('|')}`;
+    if (this.#session) {
+      if (t < closedUpTo) {
+        return { kind: 'late', reason: `${this.spec.name}: event time ${iso(t)}${of} is before the ${which} watermark ${iso(closedUpTo)} of session windows (allowed lateness ${this.#lateness} ms)` };
+      }
+      return { kind: 'takes', keyValues, firstStart: t };
+    }
+    const first = Math.floor((t - this.#size) / this.#slide) * this.#slide + this.#slide;
+    const firstStart = first > t - this.#size ? first : first + this.#slide;
+    if (firstStart + this.#size <= closedUpTo) {
+      return {
+        kind: 'late',
+        reason: `${this.spec.name}: event time ${iso(t)} falls in the window [${iso(firstStart)}, ${iso(firstStart + this.#size)})${of} already closed by the ${which} watermark ${iso(closedUpTo)} (allowed lateness ${this.#lateness} ms)`,
+      };
+    }
+    return { kind: 'takes', keyValues, firstStart };
   }
 
   #applySession(keyJson: string, keyValues: readonly string[], t: number, id: string, event: DomainEvent): ApplyOutcome {

@@ -67,7 +67,7 @@ export const METRICS = {
   }),
   watermarkDelay: spec({
     name: 'gofuture_window_watermark_delay_seconds', type: 'gauge', labels: ['job'],
-    help: 'Wall-clock time minus the event-time watermark of a windowing job (how far behind windows close), seconds', exportedBy: 'jobs/aggregation',
+    help: 'Wall-clock time minus the event-time watermark of a windowing job (how far behind windows close), seconds', exportedBy: 'jobs/windows/window-runner.ts (jobs aggregation, windows)',
   }),
   // ------------------------------------------------------------------ pipeline (orchestrator)
   pipelineAlerts: spec({

@@ -6,7 +6,7 @@ import type { WindowSpecInput } from './window-spec.ts';
 export * from './window-spec.ts';
 export { DIMENSIONS, dimensionValue, fieldValue } from './dimensions.ts';
 export { parseWindowSpec, parseWindowSpecs } from './validate-specs.ts';
-export { REGION_SPECS } from './region-specs.ts';
+export { REGION_SPECS, REGION_LATENESS_GROUP, regionSpecs } from './region-specs.ts';
 export { SEED_001_SPECS, RIDER_SESSIONS } from './seed-001-specs.ts';
 
 /** Every spec the platform ships, by name (config `windows.specs` picks from these). */

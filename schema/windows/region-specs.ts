@@ -1,12 +1,17 @@
 /**
- * The stream aggregation's region and platform windows (jobs/aggregation, tables region_windows /
- * platform_windows, GraphQL regionWindows / regionAggregates / platformTotals) written as window
- * specs: tumbling 5 / 15 / 60 minutes, keyed by region or by nothing, with the measures of
- * jobs/aggregation/window-output.ts. The aggregation job still computes those tables (see
- * docs/decisions/0021-window-specs.md for why and for the one difference: the aggregation job drops a
- * late event from every size once its smallest window closed, a spec decides lateness per spec).
+ * The stream aggregation's region and platform windows (tables region_windows / platform_windows,
+ * GraphQL regionWindows / platformWindows / regionAggregates / platformTotals) as window specs:
+ * tumbling windows of each configured size (default 5 / 15 / 60 minutes), keyed by region or by
+ * nothing. The aggregation job (jobs/aggregation) runs exactly these on the window engine; all of
+ * them form ONE lateness group, so an event late for its smallest window counts in no size and no
+ * platform total (a 60-minute window is always the sum of its 5-minute ones, a platform window the
+ * sum of its regions'). docs/decisions/0021-window-specs.md.
  */
 import type { WindowSpecInput } from './window-spec.ts';
+
+/** The lateness group of the region and platform windows. */
+export const REGION_LATENESS_GROUP = 'region-windows';
+const DEFAULT_LATENESS_MS = 30_000;
 
 const measures: WindowSpecInput['measures'] = {
   tripCount: { kind: 'count', events: ['BookingCreated'] },
@@ -19,21 +24,26 @@ const measures: WindowSpecInput['measures'] = {
   revenue: { kind: 'sum', field: 'fare', events: ['BookingCompleted'] },
 };
 
-export const regionWindowSpec = (minutes: number): WindowSpecInput => ({
+export const regionWindowSpec = (minutes: number, allowedLatenessMs = DEFAULT_LATENESS_MS): WindowSpecInput => ({
   name: `region-${minutes}m`,
-  description: `Per region, ${minutes}-minute tumbling windows of bookings and prices (the aggregation job's region_windows).`,
+  description: `Per region, ${minutes}-minute tumbling windows of bookings and prices (region_windows).`,
   source: 'seed 002: Flink region aggregates',
   window: { kind: 'tumbling', sizeMinutes: minutes },
   keyBy: ['region'],
   measures,
-  allowedLatenessMs: 30_000,
+  allowedLatenessMs,
+  latenessGroup: REGION_LATENESS_GROUP,
 });
 
-export const platformWindowSpec = (minutes: number): WindowSpecInput => ({
-  ...regionWindowSpec(minutes),
+export const platformWindowSpec = (minutes: number, allowedLatenessMs = DEFAULT_LATENESS_MS): WindowSpecInput => ({
+  ...regionWindowSpec(minutes, allowedLatenessMs),
   name: `platform-${minutes}m`,
-  description: `The whole platform, ${minutes}-minute tumbling windows (the aggregation job's platform_windows).`,
+  description: `The whole platform, ${minutes}-minute tumbling windows (platform_windows).`,
   keyBy: [],
 });
 
-export const REGION_SPECS: readonly WindowSpecInput[] = [5, 15, 60].flatMap((m) => [regionWindowSpec(m), platformWindowSpec(m)]);
+/** The region and platform specs of the given sizes (the aggregation job's config). */
+export const regionSpecs = (windowMinutes: readonly number[], allowedLatenessMs = DEFAULT_LATENESS_MS): WindowSpecInput[] =>
+  windowMinutes.flatMap((m) => [regionWindowSpec(m, allowedLatenessMs), platformWindowSpec(m, allowedLatenessMs)]);
+
+export const REGION_SPECS: readonly WindowSpecInput[] = regionSpecs([5, 15, 60]);

@@ -85,13 +85,21 @@ export function parseWindowSpec(raw: unknown): WindowSpec {
   return r.data;
 }
 
-/** Validates a set of specs: each one, and their names unique. */
+/** Validates a set of specs: each one, their names unique, and each lateness group coherent. */
 export function parseWindowSpecs(raw: readonly unknown[]): WindowSpec[] {
   const specs = raw.map(parseWindowSpec);
   const seen = new Set<string>();
+  const groups = new Map<string, WindowSpec>();
   for (const s of specs) {
     if (seen.has(s.name)) fail(s.name, 'name', 'two specs have this name');
     seen.add(s.name);
+    if (s.latenessGroup === undefined) continue;
+    if (s.window.kind === 'session') fail(s.name, 'latenessGroup', 'a session window decides lateness by event time alone; it cannot share a lateness group');
+    const first = groups.get(s.latenessGroup);
+    if (!first) groups.set(s.latenessGroup, s);
+    else if (first.allowedLatenessMs !== s.allowedLatenessMs) {
+      fail(s.name, 'allowedLatenessMs', `lateness group ${s.latenessGroup} needs one allowedLatenessMs (${first.name} has ${first.allowedLatenessMs})`);
+    }
   }
   return specs;
 }

@@ -77,6 +77,12 @@ export const WindowSpecSchema = z
     measures: z.record(measureName, MeasureSchema).refine((m) => Object.keys(m).length > 0, 'a spec needs at least one measure'),
     /** Partition watermark = max event time seen minus this; an event of a window that watermark passed is late. */
     allowedLatenessMs: z.number().int().min(0).max(24 * 3_600_000).default(30_000),
+    /**
+     * Specs of one lateness group share one lateness decision: an event late for any of them counts
+     * in none of them (the region windows: a 60-minute window is always the sum of its 5-minute
+     * ones). Members need the same allowedLatenessMs and a tumbling or hopping window.
+     */
+    latenessGroup: name.optional(),
   })
   .strict();
 

@@ -30,9 +30,13 @@ export const SPEC_WINDOWS: TableContract = {
   dedup: { key: ['spec', 'window_key', 'window_start'], version: 'version' },
 };
 
-/** The checkpoints of the windows job (one row per consumer group: the engine snapshot as JSON). */
-export const WINDOW_CHECKPOINTS: TableContract = {
-  name: 'window_checkpoints',
+/**
+ * A window job's checkpoint table: one row per consumer group holding the whole engine snapshot as
+ * JSON, written as ONE single-row insert (atomic on DuckDB and ClickHouse) after the batch's window
+ * rows and before its offsets are committed. Private to the job: no subgraph reads it.
+ */
+export const checkpointTable = (name: string): TableContract => ({
+  name,
   columns: [
     { name: 'job', type: 'string' },
     { name: 'state', type: 'string' },
@@ -41,7 +45,13 @@ export const WINDOW_CHECKPOINTS: TableContract = {
   ],
   orderBy: ['job'],
   dedup: { key: ['job'], version: 'version' },
-};
+});
+
+/** The checkpoints of the windows job (spec_windows). */
+export const WINDOW_CHECKPOINTS: TableContract = checkpointTable('window_checkpoints');
+
+/** The checkpoints of the aggregation job (region_windows / platform_windows; the same engine snapshot). */
+export const AGGREGATION_CHECKPOINTS: TableContract = checkpointTable('aggregation_checkpoints');
 
 /** The window key of some key values ('' when the spec is unkeyed). */
 export const windowKey = (keyValues: readonly string[]): string => keyValues.join('|');

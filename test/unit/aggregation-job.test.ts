@@ -10,9 +10,9 @@ import { DEAD_LETTER_HEADERS, TOPICS } from '../../schema/events/topics.ts';
 import { isPlatformError } from '../../schema/errors.ts';
 import { validateConfig } from '../../schema/config-validation.ts';
 import { isWindowMessage, regionWindowsChannel, type WindowMessage } from '../../schema/live-channels.ts';
-import { AggregationConfigSchema, startAggregationJob } from '../../jobs/aggregation/index.ts';
-import { LivePublisher } from '../../jobs/aggregation/live-publisher.ts';
-import type { WindowView } from '../../jobs/aggregation/window-state.ts';
+import { AGGREGATION_CHECKPOINTS, AggregationConfigSchema, regionWindowsOutput, startAggregationJob } from '../../jobs/aggregation/index.ts';
+import { LivePublisher } from '../../jobs/support/live-publisher.ts';
+import type { SpecWindowView } from '../../jobs/windows/index.ts';
 
 const logger = pino({ level: 'silent' });
 const MIN = 60_000;
@@ -84,10 +84,11 @@ void test('live publisher: running windows at most once per interval per key (la
   await pubsub.start();
   const got: WindowMessage[] = [];
   await pubsub.subscribe(regionWindowsChannel(5, 'kzn'), (m) => void (isWindowMessage(m) && got.push(m)));
-  const live = new LivePublisher({ pubsub, intervalMs: 300, logger, metrics });
-  const view = (trips: number, isFinal = false, start = T0): WindowView => ({
-    regionId: 'kzn', windowMinutes: 5, windowStart: start, windowEnd: start + 5 * MIN, isFinal, version: trips * 2 + (isFinal ? 1 : 0),
-    counters: { tripCount: trips, completedCount: 0, cancelledCount: 0, priceCount: 0, priceSum: 0, revenue: 0 },
+  const { live: format, liveMetricNames: metricNames } = regionWindowsOutput(createDuckDbWarehouse({ path: ':memory:' }, { logger, metrics }));
+  const live = new LivePublisher({ pubsub, intervalMs: 300, logger, metrics, format, metricNames });
+  const view = (trips: number, isFinal = false, start = T0): SpecWindowView => ({
+    spec: 'region-5m', keyValues: ['kzn'], windowStart: start, windowEnd: start + 5 * MIN, isFinal, retracted: false, version: trips * 2 + (isFinal ? 1 : 0), events: trips,
+    values: { tripCount: trips, completedCount: 0, cancelledCount: 0, cancellationRate: 0, priceCount: 0, priceSum: 0, avgPrice: null, revenue: 0 },
   });
   try {
     for (let i = 1; i <= 10; i++) live.running([view(i)]);
@@ -96,7 +97,7 @@ void test('live publisher: running windows at most once per interval per key (la
     await sleep(450);
     assert.deepEqual(got.map((m) => m.tripCount), [1, 10], 'coalesced to the latest value');
     live.running([view(11)]); // within the interval of the last send: coalesced...
-    live.final([view(12, true)]); // ...and superseded by the final value, which goes at once
+    live.closed([view(12, true)]); // ...and superseded by the final value, which goes at once
     await sleep(30);
     assert.deepEqual(got.map((m) => [m.tripCount, m.isFinal]), [[1, false], [10, false], [12, true]]);
     await sleep(400);
@@ -119,5 +120,44 @@ void test('aggregation config: defaults, and a wrong value names its key', () =>
   assert.equal(c.publishIntervalMs, 1000);
   for (const [raw, key] of [[{ windowMinutes: [5, 5] }, 'aggregation.windowMinutes'], [{ allowedLatenessMs: -1 }, 'aggregation.allowedLatenessMs'], [{ lateness: 1 }, 'aggregation']] as const) {
     assert.throws(() => validateConfig(AggregationConfigSchema, raw, 'aggregation'), (e: unknown) => isPlatformError(e) && e.code === 'CONFIG_INVALID' && e.message.includes(key));
+  }
+});
+
+/** The embedded log, warehouse and pubsub, started, with the aggregation's topics. */
+async function world() {
+  const metrics = new Registry();
+  const ctx = { logger, metrics };
+  const log = createMemoryEventLog({}, ctx);
+  const warehouse = createDuckDbWarehouse({ path: ':memory:' }, ctx);
+  const pubsub = createMemoryPubSub({}, ctx);
+  await Promise.all([log.start(), warehouse.start(), pubsub.start()]);
+  await log.ensureTopics([TOPICS.booking, TOPICS.pricing, TOPICS.deadLetter]);
+  return { metrics, log, warehouse, pubsub, close: async () => void (await Promise.all([log.close(), warehouse.close(), pubsub.close()])) };
+}
+
+void test('a checkpoint of the layout before the window engine is not resumed: the group rebuilds from the log, versions count on', async () => {
+  const { metrics, log, warehouse, pubsub, close } = await world();
+  try {
+    await log.publish(TOPICS.booking.name, [1, 2, 3].map((i) => ({ key: 'ekb', value: created('ekb', T0 + i * 1000) })));
+    // as the old job left it: a WindowState snapshot, and the group's offsets past every record
+    const partition = await log.partitionFor(TOPICS.booking.name, 'ekb');
+    await warehouse.ensureTables([AGGREGATION_CHECKPOINTS]);
+    const old = { format: 1, watermark: null, partitions: { [`booking-events:${partition}`]: { nextOffset: '3', maxEventTime: T0 + 3000 } }, windows: [], seen: [] };
+    await warehouse.insert(AGGREGATION_CHECKPOINTS.name, [{ job: 'stream-aggregation', state: JSON.stringify(old), updated_at: 0, version: 7 }]);
+    await log.setOffsets('stream-aggregation', TOPICS.booking.name, { [partition]: '3' });
+    const job = await startAggregationJob({ log, warehouse, pubsub, logger, metrics, config: { windowMinutes: [5] } });
+    try {
+      for (let i = 0; i < 200 && job.stats.applied < 3; i++) await sleep(20);
+      await job.flush();
+      const rows = await warehouse.query<{ trip_count: number }>("SELECT trip_count FROM region_windows WHERE region_id = 'ekb'");
+      assert.deepEqual(rows.map((r) => Number(r.trip_count)), [3], 'the three events were counted again from the log');
+      const saved = await warehouse.query<{ state: string; version: number }>(`SELECT state, version FROM ${AGGREGATION_CHECKPOINTS.name} ORDER BY version DESC LIMIT 1`);
+      assert.ok(Number(saved[0]?.version) > 7, 'the new checkpoint rows win over the old one');
+      assert.ok('specs' in (JSON.parse(saved[0]?.state ?? '{}') as object), 'in the engine layout');
+    } finally {
+      await job.stop();
+    }
+  } finally {
+    await close();
   }
 });

@@ -65,3 +65,26 @@ void test('config picks specs by name, splits them over members, and the default
   assert.notEqual(groupIdOf(changed, configuredSpecs(changed)), g1, 'another definition is another group');
   assert.equal(groupIdOf({ ...all, groupId: 'fixed' }, []), 'fixed');
 });
+
+void test('lateness groups: one lateness per group, no session windows, and a group runs on one member', () => {
+  const grouped = (name: string, extra: Partial<WindowSpecInput> = {}): WindowSpecInput => ({ ...base, name, latenessGroup: 'g', ...extra });
+  assert.equal(parseWindowSpecs([grouped('a'), grouped('b', { window: { kind: 'tumbling', sizeMinutes: 30 } })]).length, 2);
+  const refused = (specs: WindowSpecInput[]): { path: unknown; reason: unknown } => {
+    try {
+      parseWindowSpecs(specs);
+    } catch (e) {
+      assert.ok(e instanceof PlatformError && e.code === 'WINDOW_SPEC_INVALID');
+      return { path: e.details['path'], reason: e.details['reason'] };
+    }
+    return assert.fail('the specs were accepted');
+  };
+  assert.deepEqual(refused([grouped('a'), grouped('b', { allowedLatenessMs: 1000 })]), { path: 'allowedLatenessMs', reason: 'lateness group g needs one allowedLatenessMs (a has 30000)' });
+  assert.equal(refused([grouped('a', { window: { kind: 'session', gapMinutes: 5 } })]).path, 'latenessGroup');
+  // the region specs are one group: whatever the member count, they all land on one member
+  const regions = ['region-5m', 'platform-5m', 'region-15m', 'platform-15m', 'region-60m', 'platform-60m'];
+  for (const count of [2, 3, 5]) {
+    const config = WindowsConfigSchema.parse({ specs: [...regions, 'rider-hourly', 'driver-activity'] });
+    const owners = regions.map((r) => [...Array(count).keys()].find((index) => memberSpecs({ ...config, member: { index, count } }).some((s) => s.name === r)));
+    assert.equal(new Set(owners).size, 1, `count ${count}: ${owners.join(',')}`);
+  }
+});

@@ -1,9 +1,18 @@
+/**
+ * The aggregation job's region and platform windows: the region specs (schema/windows/region-specs.ts,
+ * one lateness group) on the window engine, seen through the aggregation's output (region_windows /
+ * platform_windows rows, live WindowMessage). These are the rules the old WindowState had, now
+ * asserted of the engine that replaced it: tumbling sizes, measures, finality, all-or-nothing
+ * lateness across sizes, the watermark over partitions, marks, platform = sum of regions, versions,
+ * exactly-once restore and event-id dedup.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DomainEventSchema, type DomainEvent } from '../../schema/events/domain-events.ts';
 import { isWindowMessage } from '../../schema/live-channels.ts';
-import { WindowState, type WindowView } from '../../jobs/aggregation/window-state.ts';
-import { toMessage, toRow } from '../../jobs/aggregation/window-output.ts';
+import { parseWindowSpecs, regionSpecs } from '../../schema/windows/index.ts';
+import { WindowEngine, type EngineSnapshot, type SpecWindowView } from '../../jobs/windows/index.ts';
+import { minutesOf, regionOf, toMessage, toRow } from '../../jobs/aggregation/window-output.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 2, 5, 8, 0, 0); // a 60-minute boundary
@@ -23,8 +32,70 @@ const priced = (region: string, price: number, at: number): DomainEvent =>
 const accepted = (region: string, at: number): DomainEvent =>
   ev('BookingAccepted', { booking_id: 'b', rider_id: 'r', region_id: region, driver_id: 'd', eta_s: 60 }, at);
 
+type Counters = Record<'tripCount' | 'completedCount' | 'cancelledCount' | 'priceCount' | 'priceSum' | 'revenue', number>;
+/** A spec window as the aggregation's tables see it. */
+type WindowView = SpecWindowView & { readonly regionId: string | null; readonly windowMinutes: number; readonly counters: Counters };
+type Outcome = { kind: 'applied' | 'ignored' | 'duplicate' | 'repeated' } | { kind: 'late'; reason: string };
+
+const asView = (v: SpecWindowView): WindowView => {
+  const n = (m: string): number => v.values[m] ?? 0;
+  return {
+    ...v,
+    regionId: regionOf(v),
+    windowMinutes: minutesOf(v),
+    counters: { tripCount: n('tripCount'), completedCount: n('completedCount'), cancelledCount: n('cancelledCount'), priceCount: n('priceCount'), priceSum: n('priceSum'), revenue: n('revenue') },
+  };
+};
+
+/** The aggregation's specs on the engine, one partition key `topic:partition` at a time. */
+class RegionWindows {
+  readonly engine: WindowEngine;
+  constructor(config: { windowMinutes: number[]; allowedLatenessMs: number }, snapshot?: EngineSnapshot) {
+    this.engine = new WindowEngine(parseWindowSpecs(regionSpecs(config.windowMinutes, config.allowedLatenessMs)), snapshot);
+  }
+  apply(key: string, offset: string, e: DomainEvent): Outcome {
+    const [topic = '', partition = '0'] = key.split(':');
+    const o = this.engine.apply(topic, Number(partition), offset, e);
+    if (o.late.length > 0) return { kind: 'late', reason: o.late.join('; ') };
+    if (o.applied > 0) return { kind: 'applied' };
+    if (o.repeated > 0) return { kind: 'repeated' };
+    return { kind: o.duplicate > 0 ? 'duplicate' : 'ignored' };
+  }
+  drain(): { running: WindowView[]; final: WindowView[] } {
+    const d = this.engine.drain();
+    return { running: d.running.map(asView), final: d.final.map(asView) };
+  }
+  watermark(): number | null {
+    const wms = Object.values(this.engine.watermarks());
+    return wms.some((w) => w === null) ? null : Math.min(...(wms as number[]));
+  }
+  registerPartitions(keys: string[]): void {
+    this.engine.registerPartitions(keys);
+  }
+  unseenPartitions(): string[] {
+    return this.engine.unseenPartitions();
+  }
+  forgetUnseenPartition(key: string): void {
+    this.engine.forgetUnseenPartition(key);
+  }
+  producerWatermark(key: string, ms: number): void {
+    const [topic = '', partition = '0'] = key.split(':');
+    this.engine.mark(topic, Number(partition), '0', ms);
+  }
+  /** Open region windows (the job's gofuture_aggregation_open_windows). */
+  openWindowCount(): number {
+    return this.engine.openWindowCount((s) => s.keyBy.length > 0);
+  }
+  openWindows(): WindowView[] {
+    return this.engine.openWindows().map(asView);
+  }
+  snapshot(): EngineSnapshot {
+    return this.engine.snapshot();
+  }
+}
+
 /** Feeds events to one partition with consecutive offsets. */
-function feeder(state: WindowState, key: string) {
+function feeder(state: RegionWindows, key: string) {
   let offset = 0;
   return (e: DomainEvent) => state.apply(key, String(offset++), e);
 }
@@ -33,7 +104,7 @@ const find = (views: readonly WindowView[], region: string | null, minutes: numb
   views.find((v) => v.regionId === region && v.windowMinutes === minutes && v.windowStart === start);
 
 void test('tumbling windows per size: start inclusive, end exclusive, one window per size per event', () => {
-  const s = new WindowState({ windowMinutes: [5, 15, 60], allowedLatenessMs: 60 * MIN });
+  const s = new RegionWindows({ windowMinutes: [5, 15, 60], allowedLatenessMs: 60 * MIN });
   const feed = feeder(s, 'booking-events:0');
   feed(created('kzn', T0));
   feed(created('kzn', T0 + 5 * MIN - 1));
@@ -53,7 +124,7 @@ void test('tumbling windows per size: start inclusive, end exclusive, one window
 });
 
 void test('metrics of a window: counts, cancellation rate, average price, revenue', () => {
-  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  const s = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 0 });
   const feed = feeder(s, 'booking-events:1');
   for (let i = 0; i < 4; i++) feed(created('ekb', T0 + i * 1000));
   feed(cancelled('ekb', T0 + 10_000));
@@ -89,7 +160,7 @@ void test('metrics of a window: counts, cancellation rate, average price, revenu
 });
 
 void test('a window is final once the watermark (max event time - lateness) passes its end, and only once', () => {
-  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 30_000 });
+  const s = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 30_000 });
   const feed = feeder(s, 'booking-events:2');
   feed(created('kzn', T0 + 1000));
   feed(created('kzn', T0 + 5 * MIN + 29_999)); // watermark T0 + 5 min - 1 ms
@@ -108,7 +179,7 @@ void test('a window is final once the watermark (max event time - lateness) pass
 });
 
 void test('late events are counted nowhere and come back with a reason', () => {
-  const s = new WindowState({ windowMinutes: [5, 60], allowedLatenessMs: 30_000 });
+  const s = new RegionWindows({ windowMinutes: [5, 60], allowedLatenessMs: 30_000 });
   const feed = feeder(s, 'booking-events:3');
   feed(created('nsk', T0 + 1000));
   feed(accepted('nsk', T0 + 6 * MIN));
@@ -116,17 +187,17 @@ void test('late events are counted nowhere and come back with a reason', () => {
   assert.equal(find(first.final, 'nsk', 5, T0)?.counters.tripCount, 1);
   const late = feed(created('nsk', T0 + 2 * MIN));
   assert.equal(late.kind, 'late');
-  assert.match(late.kind === 'late' ? late.reason : '', /5-minute window \[2024-03-05T08:00:00.000Z, 2024-03-05T08:05:00.000Z\) of region nsk, already closed/);
+  assert.match(late.kind === 'late' ? late.reason : '', /region-5m: .* window \[2024-03-05T08:00:00.000Z, 2024-03-05T08:05:00.000Z\) of key nsk already closed/);
   const d = s.drain();
   // the 60-minute window is still open but did not count it either (all or nothing)
   assert.equal(d.running.length, 0);
-  assert.equal(s.snapshot().windows.find((w) => w.windowMinutes === 60)?.counters.tripCount, 1);
+  assert.equal(find(s.openWindows(), 'nsk', 60, T0)?.counters.tripCount, 1);
   // within the allowed lateness an out-of-order event is still counted
   assert.equal(feed(created('nsk', T0 + 5 * MIN + 31_000)).kind, 'applied');
 });
 
 void test('the job watermark is the minimum over partitions; an unseen partition with data holds it', () => {
-  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  const s = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 0 });
   s.registerPartitions(['pricing-events:7']);
   const a = feeder(s, 'booking-events:0');
   a(created('sochi', T0));
@@ -150,7 +221,7 @@ void test('the job watermark is the minimum over partitions; an unseen partition
 });
 
 void test('forgetting a partition that never delivered releases the watermark', () => {
-  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  const s = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 0 });
   s.registerPartitions(['booking-events:9']);
   const a = feeder(s, 'booking-events:0');
   a(created('kzn', T0));
@@ -161,7 +232,7 @@ void test('forgetting a partition that never delivered releases the watermark', 
 });
 
 void test('platform totals are the sum of the regions of the same window', () => {
-  const s = new WindowState({ windowMinutes: [5, 15], allowedLatenessMs: 0 });
+  const s = new RegionWindows({ windowMinutes: [5, 15], allowedLatenessMs: 0 });
   const a = feeder(s, 'booking-events:0');
   const b = feeder(s, 'pricing-events:0');
   const regions = ['msk-center', 'spb-center', 'kzn'];
@@ -194,7 +265,7 @@ void test('platform totals are the sum of the regions of the same window', () =>
 });
 
 void test('versions grow with every counted event and once more when final', () => {
-  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  const s = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 0 });
   const feed = feeder(s, 'booking-events:0');
   feed(created('kzn', T0));
   const v1 = find(s.drain().running, 'kzn', 5, T0)?.version ?? -1;
@@ -214,7 +285,7 @@ void test('snapshot + restore + replay of already applied offsets gives exactly 
     const e = i % 4 === 0 ? priced(region, 100 + i, at) : i % 7 === 0 ? cancelled(region, at) : i % 3 === 0 ? completed(region, 50 + i, at) : created(region, at);
     events.push([key, e]);
   }
-  const run = (state: WindowState, from: number, to: number, out: WindowView[], outcomes: string[]): void => {
+  const run = (state: RegionWindows, from: number, to: number, out: WindowView[], outcomes: string[]): void => {
     const offsets = new Map<string, number>();
     events.forEach(([key, e], i) => {
       const off = offsets.get(key) ?? 0;
@@ -228,25 +299,25 @@ void test('snapshot + restore + replay of already applied offsets gives exactly 
   const config = { windowMinutes: [5, 15], allowedLatenessMs: 30_000 };
   const straight: WindowView[] = [];
   const straightOutcomes: string[] = [];
-  run(new WindowState(config), 0, events.length, straight, straightOutcomes);
+  run(new RegionWindows(config), 0, events.length, straight, straightOutcomes);
   assert.ok(straightOutcomes.includes('late'));
 
-  const first = new WindowState(config);
+  const first = new RegionWindows(config);
   const resumed: WindowView[] = [];
   const firstOutcomes: string[] = [];
   run(first, 0, 120, resumed, firstOutcomes);
-  const restored = new WindowState(config, JSON.parse(JSON.stringify(first.snapshot())));
+  const restored = new RegionWindows(config, JSON.parse(JSON.stringify(first.snapshot())) as EngineSnapshot);
   const replayOutcomes: string[] = [];
   run(restored, 60, events.length, resumed, replayOutcomes); // offsets 60..119 are re-delivered
   assert.equal(replayOutcomes.slice(0, 60).every((k) => k === 'duplicate'), true);
   assert.deepEqual([...firstOutcomes, ...replayOutcomes.slice(60)], straightOutcomes);
   const byKey = (vs: WindowView[]) => new Map(vs.map((v) => [`${v.regionId}|${v.windowMinutes}|${v.windowStart}`, v.counters]));
   assert.deepEqual(byKey(resumed), byKey(straight));
-  assert.equal(restored.watermark(), new WindowState(config, restored.snapshot()).watermark());
+  assert.equal(restored.watermark(), new RegionWindows(config, restored.snapshot()).watermark());
 });
 
 void test('cancellationRate is the share of the bookings that ended in the window that were cancelled: never above 1', () => {
-  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  const s = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 0 });
   const feed = feeder(s, 'booking-events:2');
   for (let i = 0; i < 4; i++) feed(created('kzn', T0 + i * 1000));
   // the next window: one new booking, and three of the earlier ones cancelled, one completed
@@ -265,14 +336,14 @@ void test('cancellationRate is the share of the bookings that ended in the windo
 });
 
 void test('the same event delivered twice (same event_id, another offset) counts once, also after a restore', () => {
-  const s = new WindowState({ windowMinutes: [5, 15], allowedLatenessMs: 10 * MIN });
+  const s = new RegionWindows({ windowMinutes: [5, 15], allowedLatenessMs: 10 * MIN });
   const feed = feeder(s, 'booking-events:3');
   const c = created('kzn', T0);
   const p = priced('kzn', 120, T0 + 1000);
   assert.equal(feed(c).kind, 'applied');
   assert.equal(feed(p).kind, 'applied');
   assert.equal(feed(c).kind, 'repeated');
-  const restored = new WindowState({ windowMinutes: [5, 15], allowedLatenessMs: 10 * MIN }, s.snapshot());
+  const restored = new RegionWindows({ windowMinutes: [5, 15], allowedLatenessMs: 10 * MIN }, s.snapshot());
   assert.equal(restored.apply('booking-events:3', '3', p).kind, 'repeated');
   assert.equal(restored.apply('booking-events:3', '4', created('kzn', T0 + 2000)).kind, 'applied');
   const w5 = find(restored.openWindows(), 'kzn', 5, T0) as WindowView;
@@ -283,7 +354,7 @@ void test('the same event delivered twice (same event_id, another offset) counts
 });
 
 void test('producer watermark marks: a quiet partition stops holding the job watermark; lateness stays the events\' own', () => {
-  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  const s = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 0 });
   s.registerPartitions(['booking-events:0', 'booking-events:1']);
   const busy = feeder(s, 'booking-events:0');
   const quiet = feeder(s, 'booking-events:1');
@@ -294,8 +365,8 @@ void test('producer watermark marks: a quiet partition stops holding the job wat
   assert.equal(s.drain().final.length, 0);
   assert.equal(s.watermark(), T0 + MIN);
   // its producer promises nothing older than T0 + 10 min will follow: [T0, T0 + 5) and [T0 + 5, T0 + 10) close
-  assert.equal(s.producerWatermark('booking-events:1', T0 + 10 * MIN), true);
-  assert.equal(s.producerWatermark('booking-events:1', T0 + 9 * MIN), false, 'marks only grow');
+  s.producerWatermark('booking-events:1', T0 + 10 * MIN);
+  s.producerWatermark('booking-events:1', T0 + 9 * MIN); // marks only grow
   const { final } = s.drain();
   assert.equal(s.watermark(), T0 + 10 * MIN);
   assert.deepEqual(final.filter((v) => v.regionId !== null).map((v) => [v.regionId, v.windowStart]).sort(), [['kzn', T0], ['msk', T0]]);
@@ -307,13 +378,13 @@ void test('producer watermark marks: a quiet partition stops holding the job wat
   assert.equal(quiet(created('kzn', T0 + 10 * MIN)).kind, 'applied');
   assert.equal(busy(created('msk', T0 + 10 * MIN + 1)).kind, 'applied');
   // the mark survives a snapshot
-  const restored = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 }, JSON.parse(JSON.stringify(s.snapshot())));
+  const restored = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 0 }, JSON.parse(JSON.stringify(s.snapshot())) as EngineSnapshot);
   assert.equal(restored.watermark(), T0 + 10 * MIN);
   assert.equal(restored.apply('booking-events:1', '99', created('kzn', T0 + 9 * MIN)).kind, 'late');
 });
 
 void test('a partition known only through marks counts with its mark; one with neither holds the watermark', () => {
-  const s = new WindowState({ windowMinutes: [5], allowedLatenessMs: 0 });
+  const s = new RegionWindows({ windowMinutes: [5], allowedLatenessMs: 0 });
   s.registerPartitions(['booking-events:0', 'booking-events:1', 'booking-events:2']);
   feeder(s, 'booking-events:0')(created('msk', T0 + 20 * MIN));
   s.producerWatermark('booking-events:1', T0 + 6 * MIN);
