@@ -32,7 +32,9 @@ export async function startPlatformProcess(configFile: string, label: string): P
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exit = once(child, 'exit') as Promise<[number | null, string | null]>;
   try {
-    const url = await eventually(`the ready line of platform ${label}`, 90_000, () => {
+    // a liveness bound, not a speed check: CI runs this file next to the other tests on 2 shared
+    // cores, and a cold start there (40 simulated minutes of backfill first) took over 90 s
+    const url = await eventually(`the ready line of platform ${label}`, 300_000, () => {
       if (child.exitCode !== null) throw new Error(`platform ${label} exited ${child.exitCode}: ${out.slice(-3000)}`);
       return /GoFuture data API ready: (http:\/\/[^"\s]+)/.exec(out)?.[1];
     }, 200);
