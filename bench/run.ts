@@ -25,8 +25,9 @@ import { limitsSuite } from './suites/limits.ts';
 import { lake10mBenchSuite, lakeBenchSuite } from './suites/lake.ts';
 import { federationSuite } from './suites/federation.ts';
 import { tracingSuite } from './suites/tracing.ts';
+import { subscriptionsSuite } from './suites/subscriptions.ts';
 
-export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite, subscriptionsSuite];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(HERE, 'results');

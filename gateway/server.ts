@@ -28,6 +28,7 @@ import { createDashboardRoutes } from './dashboard.ts';
 import type { GatewayAuthConfig } from './plugins/auth-config.ts';
 import type { TracingInput } from './plugins/tracing-config.ts';
 import { createTracingPlugins } from './plugins/tracing.ts';
+import { createSubscriptionFanOutPlugin } from './subscriptions-fanout.ts';
 
 export type SupergraphSource =
   | { readonly kind: 'file'; readonly path: string }
@@ -73,6 +74,12 @@ export interface GatewayOptions {
   readonly trustForwardedFor?: boolean;
   /** OpenTelemetry traces (plain JSON, off by default): the thread's SDK is started by its entry; docs/decisions/0024-traces.md. */
   readonly tracing?: TracingInput;
+  /**
+   * Live subscriptions (docs/decisions/0029-subs.md): fan-out of one upstream per distinct
+   * (document, variables, roles), on unless `fanOut: false`; a client with more than
+   * `maxQueuedMessages` updates waiting (default 256) is closed with 4413.
+   */
+  readonly subscriptions?: { readonly fanOut?: boolean; readonly maxQueuedMessages?: number };
 }
 
 export interface RunningGateway extends AsyncDisposable {
@@ -141,6 +148,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const metrics = createGatewayMetrics(opts.registry);
   const extraPlugins = [...gatewayPluginsFrom(opts, log), ...(opts.plugins ?? [])];
   const tracing = await createTracingPlugins(opts.tracing); // OpenTelemetry, off by default: plugins/tracing.ts
+  const subscriptions = opts.subscriptions?.fanOut === false ? [] : [createSubscriptionFanOutPlugin({ registry: metrics.registry, ...(opts.subscriptions?.maxQueuedMessages !== undefined ? { maxQueuedMessages: opts.subscriptions.maxQueuedMessages } : {}) })];
   const policies = createPolicies({ limits: opts.limits, cors: opts.cors, persistedOperations: opts.persistedOperations, production, trustForwardedFor: opts.trustForwardedFor, logger: opts.logger });
 
   const runtime = createGatewayRuntime({
@@ -157,7 +165,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ...(opts.introspection === false ? { disableIntrospection: {} } : {}),
     cors: policies.cors,
     ...(policies.persistedDocuments ? { persistedDocuments: policies.persistedDocuments } : {}),
-    plugins: () => [...tracing, ...policies.outerPlugins, metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins],
+    plugins: () => [...tracing, ...policies.outerPlugins, metrics.plugin, createErrorPlugin({ production, logger: log }), ...extraPlugins, ...policies.plugins, ...subscriptions], // fan-out last: it wraps the subscribe function every other plugin set
   });
   // Load the supergraph and build the planner now, so a broken supergraph fails the start.
   try {

@@ -4,18 +4,21 @@
  * upgrade request's Authorization header): missing, bad or expired ones close the socket with
  * 4401 Unauthorized; a verified caller without any role is refused with 4403 Forbidden (graphql-ws'
  * own code for `onConnect` returning false). Each operation on the connection is authenticated
- * again (the token may have expired since) and checked against the field rules.
+ * again (the token may have expired since) and checked against the field rules; when the token
+ * of `connection_init` expires, the socket is closed with 4401 (ws-token-expiry.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Context as WsContext } from 'graphql-ws';
 import { GraphQLError } from 'graphql';
+import { decodeJwt } from 'jose';
 import { errorMessage } from '../../schema/errors.ts';
+import { closeAtExpiry, type ExpiringSocket } from '../ws-token-expiry.ts';
 import { credentialsFromConnectionParams, credentialsFromHeaders, type Authenticator, type Credentials } from './auth-credentials.ts';
 
 export const WS_UNAUTHORIZED = 4401;
 export const WS_FORBIDDEN = 4403;
 
-type Extra = { socket: { close(code: number, reason: string): void }; request?: IncomingMessage };
+type Extra = { socket: ExpiringSocket; request?: IncomingMessage };
 
 function upgradeHeader(extra: Extra, name: string): string | undefined {
   const v = extra.request?.headers[name];
@@ -44,6 +47,9 @@ export function createWsConnectGuard(authenticator: Authenticator, enforced: boo
     try {
       const principal = await authenticator.authenticate(credentials, ctx.extra.request?.socket.remoteAddress);
       if (principal.roles.length === 0) return close(WS_FORBIDDEN, 'Forbidden: the caller has no role');
+      // the connection ends with its token (4401 SUBSCRIPTION_TOKEN_EXPIRED): ws-token-expiry.ts
+      const exp = principal.kind === 'jwt' && credentials.kind === 'bearer' ? decodeJwt(credentials.value).exp : undefined; // verified just above
+      if (exp !== undefined) closeAtExpiry(ctx.extra.socket, exp * 1000);
       return true;
     } catch (e) {
       return close(WS_UNAUTHORIZED, `Unauthorized: ${e instanceof GraphQLError ? e.message : 'invalid credentials'}`);
