@@ -21,12 +21,13 @@ import { gatewaySuite } from './suites/gateway.ts';
 import { predictSuite } from './suites/predict.ts';
 import { warehouseSuite } from './suites/warehouse.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
+import { ingestSuite } from './suites/pipeline-ingest.ts';
 import { limitsSuite } from './suites/limits.ts';
 import { lake10mBenchSuite, lakeBenchSuite } from './suites/lake.ts';
 import { federationSuite } from './suites/federation.ts';
 import { tracingSuite } from './suites/tracing.ts';
 
-export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, ingestSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(HERE, 'results');

@@ -32,6 +32,12 @@ export async function clickhouseClient(database: string, sql: string, warm: numb
   return times.slice(warm);
 }
 
+/** One statement in clickhouse-client, no time limit (a 10M-row INSERT ... SELECT on a loaded machine outlasts HTTP timeouts). */
+export async function clickhouseLong(sql: string): Promise<void> {
+  const host = new URL(CLICKHOUSE_URL).hostname;
+  await run('clickhouse-client', ['--host', host, '--port', String(clickhouseTcpPort()), '--receive_timeout', '3600', '--send_timeout', '3600', '--query', sql], { maxBuffer: 16 << 20 });
+}
+
 /** The venv with PyPI duckdb (created once); its python, or why not. */
 export async function duckdbPython(): Promise<{ python: string | null; problem: string | null }> {
   const python = path.join(VENV, 'bin', 'python');
