@@ -107,7 +107,7 @@ export const ingestSuite: Suite = {
       ctx.print(`  services not reachable, nothing measured: ${why}`);
       return { columns: ['target'], rows: [], ratios: [{ name: 'ours/perf-test', value: null, meaning: `not measured: ${why}` }], notes: [`not measured: ${why}`] };
     }
-    const sizes = (process.env.BENCH_INGEST_SIZES ?? (ctx.quick ? '3000,10000' : '20000,100000')).split(',').map(Number).filter((n) => n > 0);
+    const sizes = (process.env.BENCH_INGEST_SIZES ?? (ctx.quick ? '3000,10000' : '10000,50000')).split(',').map(Number).filter((n) => n > 0);
     ctx.print('  simulating booking and pricing events...');
     const pool = await simulatedEvents(ctx.logger);
     const warm = warmUpLength(pool, 200);
