@@ -11,7 +11,7 @@ const booking = (i: number, at: number): DomainEvent => ({
   data: { booking_id: `b${i}`, rider_id: 'r1', region_id: 'kzn', pickup: { lat: 55.7, lon: 49.1 }, dropoff: { lat: 55.8, lon: 49.2 }, estimated_distance_km: 3, weather: 'clear' },
 });
 
-test('repeatedEvents: n events, ids distinct per copy, dimensions kept, event time never goes back', () => {
+void test('repeatedEvents: n events, ids distinct per copy, dimensions kept, event time never goes back', () => {
   const pool = [booking(1, 1_000_000), booking(2, 1_060_000), booking(3, 1_200_000)];
   const out = repeatedEvents(pool, 8);
   assert.equal(out.length, 8);
@@ -23,7 +23,7 @@ test('repeatedEvents: n events, ids distinct per copy, dimensions kept, event ti
   assert.deepEqual(out.slice(-2), pool.slice(0, 2));
 });
 
-test('duckDbTripsInsert: count rows, distinct trip ids, all in the 24 h before now, statuses as the contract says', async () => {
+void test('duckDbTripsInsert: count rows, distinct trip ids, all in the 24 h before now, statuses as the contract says', async () => {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
