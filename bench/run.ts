@@ -21,13 +21,14 @@ import { gatewaySuite } from './suites/gateway.ts';
 import { predictSuite } from './suites/predict.ts';
 import { warehouseSuite } from './suites/warehouse.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
+import { ingestSuite } from './suites/pipeline-ingest.ts';
 import { limitsSuite } from './suites/limits.ts';
 import { lake10mBenchSuite, lakeBenchSuite } from './suites/lake.ts';
 import { federationSuite } from './suites/federation.ts';
 import { tracingSuite } from './suites/tracing.ts';
 import { subscriptionsSuite } from './suites/subscriptions.ts';
 
-export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite, subscriptionsSuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, ingestSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite, subscriptionsSuite];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(HERE, 'results');

@@ -14,10 +14,12 @@ import type { PubSub } from '../../connectors/contracts/pub-sub.ts';
 import type { Warehouse } from '../../connectors/contracts/warehouse.ts';
 import { createClickHouseWarehouse } from '../../connectors/clickhouse/index.ts';
 import { createKafkaEventLog } from '../../connectors/kafka/index.ts';
+import type { KafkaEventLogConfigInput } from '../../connectors/kafka/kafka-config.ts';
 import { createPgChangeSource, type PgChangeSource } from '../../connectors/postgres/index.ts';
 import { createRedisPubSub } from '../../connectors/redis/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { startAggregationJob, type AggregationJob } from '../../jobs/aggregation/index.ts';
+import type { AggregationConfigInput } from '../../jobs/aggregation/config.ts';
 import { startCdcJob, type CdcJob } from '../../jobs/cdc/index.ts';
 import { createSourceWriter, type SourceWriter } from '../../jobs/sources/index.ts';
 import { changeTopic } from '../../schema/events/debezium.ts';
@@ -46,6 +48,8 @@ export interface Rig {
   /** CDC path only: stops the CDC job (the slot keeps its confirmed position) / starts a new one that resumes there. */
   stopCdc(): Promise<void>;
   startCdc(): Promise<void>;
+  /** Warehouse.insert() calls by table since the rig started: calls, rows, milliseconds (the aggregation's writes). */
+  readonly inserts: ReadonlyMap<string, { calls: number; rows: number; ms: number }>;
   readonly names: { readonly topicPrefix: string; readonly database: string; readonly schemaPrefix: string | null; readonly slot: string | null };
   close(): Promise<void>;
 }
@@ -78,10 +82,18 @@ async function deleteKafkaNames(topics: readonly string[], groups: readonly stri
   }
 }
 
-export async function startRig(kind: PathKind, runId: string, logger: Logger): Promise<Rig> {
-  const tag = `${runId}_${kind}`;
+/** Options of a rig: `tag` names it apart from other rigs of the run; `aggregation` overrides the job's config. */
+export interface RigOptions {
+  readonly tag?: string;
+  readonly aggregation?: AggregationConfigInput;
+  /** Overrides of the Kafka event log's config (e.g. fetchMinBytes). */
+  readonly kafka?: Partial<KafkaEventLogConfigInput>;
+}
+
+export async function startRig(kind: PathKind, runId: string, logger: Logger, options: RigOptions = {}): Promise<Rig> {
+  const tag = `${runId}_${kind}${options.tag ? `_${options.tag}` : ''}`;
   const names = {
-    topicPrefix: `gfbench-${runId}-${kind}.`,
+    topicPrefix: `gfbench-${runId}-${kind}${options.tag ? `-${options.tag}` : ''}.`,
     database: `gf_bench_${tag}`,
     channelPrefix: `gofuture:bench:${tag}:`,
     schemaPrefix: kind === 'cdc' ? `gfb_${tag}_` : null,
@@ -98,7 +110,7 @@ export async function startRig(kind: PathKind, runId: string, logger: Logger): P
     if (errors.length > 0) throw errors[0];
   };
   try {
-    const log = new NamespacedEventLog(createKafkaEventLog({ brokers: [...KAFKA_BROKERS], clientId: `gofuture-bench-${kind}` }, ctx()), names.topicPrefix);
+    const log = new NamespacedEventLog(createKafkaEventLog({ brokers: [...KAFKA_BROKERS], clientId: `gofuture-bench-${kind}`, ...options.kafka }, ctx()), names.topicPrefix);
     await log.start();
     undo.push(async () => {
       await log.close();
@@ -107,6 +119,17 @@ export async function startRig(kind: PathKind, runId: string, logger: Logger): P
     });
     const warehouse = createClickHouseWarehouse({ url: CLICKHOUSE_URL, database: names.database }, ctx());
     await warehouse.start();
+    const inserts = new Map<string, { calls: number; rows: number; ms: number }>();
+    const insert = warehouse.insert.bind(warehouse);
+    warehouse.insert = async (table, rows) => {
+      const t0 = performance.now();
+      try {
+        return await insert(table, rows);
+      } finally {
+        const s = inserts.get(table) ?? { calls: 0, rows: 0, ms: 0 };
+        inserts.set(table, { calls: s.calls + 1, rows: s.rows + rows.length, ms: s.ms + performance.now() - t0 });
+      }
+    };
     undo.push(async () => {
       await warehouse.close();
       await clickhouseExec(`DROP DATABASE IF EXISTS ${names.database}`);
@@ -117,7 +140,7 @@ export async function startRig(kind: PathKind, runId: string, logger: Logger): P
 
     // running windows published on every change: the latency measured is the pipeline's, not the
     // dashboards' 1 s coalescing (publishIntervalMs, the same on both paths)
-    const aggregation = await startAggregationJob({ log, warehouse, pubsub, logger, metrics: new Registry(), config: { publishIntervalMs: 0 } });
+    const aggregation = await startAggregationJob({ log, warehouse, pubsub, logger, metrics: new Registry(), config: options.aggregation ?? { publishIntervalMs: 0 } });
     undo.push(() => aggregation.stop());
     const metrics: SubgraphServer = await startMetricsSubgraph({ warehouse, pubsub, logger, port: 0, production: true, signature: auth.signature });
     undo.push(() => metrics.close());
@@ -169,7 +192,7 @@ export async function startRig(kind: PathKind, runId: string, logger: Logger): P
       await startCdc();
     }
     return {
-      kind, log, warehouse, aggregation, gatewayUrl: gateway.url, auth, writer, cdc: () => cdc, stopCdc, startCdc: () => startCdc(),
+      kind, log, warehouse, aggregation, inserts, gatewayUrl: gateway.url, auth, writer, cdc: () => cdc, stopCdc, startCdc: () => startCdc(),
       names: { topicPrefix: names.topicPrefix, database: names.database, schemaPrefix: names.schemaPrefix, slot: names.slot },
       close,
     };
