@@ -20,6 +20,7 @@ import type { ResultRow, Suite, SuiteResult } from './support/types.ts';
 import { gatewaySuite } from './suites/gateway.ts';
 import { predictSuite } from './suites/predict.ts';
 import { featuresSuite } from './suites/features.ts';
+import { predictWindowSuite } from './suites/predict-window.ts';
 import { warehouseSuite } from './suites/warehouse.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
 import { limitsSuite } from './suites/limits.ts';
@@ -27,7 +28,7 @@ import { lake10mBenchSuite, lakeBenchSuite } from './suites/lake.ts';
 import { federationSuite } from './suites/federation.ts';
 import { tracingSuite } from './suites/tracing.ts';
 
-export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, featuresSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, predictWindowSuite, featuresSuite, warehouseSuite, pipelineSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(HERE, 'results');
