@@ -19,6 +19,8 @@ import { markdownReport, textTable, writeResultFile, type PlotLink } from './sup
 import type { ResultRow, Suite, SuiteResult } from './support/types.ts';
 import { gatewaySuite } from './suites/gateway.ts';
 import { predictSuite } from './suites/predict.ts';
+import { featuresSuite } from './suites/features.ts';
+import { predictWindowSuite } from './suites/predict-window.ts';
 import { warehouseSuite } from './suites/warehouse.ts';
 import { pipelineSuite } from './suites/pipeline.ts';
 import { ingestSuite } from './suites/pipeline-ingest.ts';
@@ -28,7 +30,7 @@ import { federationSuite } from './suites/federation.ts';
 import { tracingSuite } from './suites/tracing.ts';
 import { subscriptionsSuite } from './suites/subscriptions.ts';
 
-export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, warehouseSuite, pipelineSuite, ingestSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite, subscriptionsSuite];
+export const SUITES: readonly Suite[] = [gatewaySuite, predictSuite, predictWindowSuite, featuresSuite, warehouseSuite, pipelineSuite, ingestSuite, limitsSuite, lakeBenchSuite, lake10mBenchSuite, federationSuite, tracingSuite, subscriptionsSuite];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(HERE, 'results');

@@ -10,6 +10,8 @@ declare module 'autocannon' {
     /** Each connection loops over these; setupRequest may rewrite a request before it is sent. */
     requests?: { setupRequest?: (req: { body?: string }) => { body?: string } }[];
     connections?: number;
+    /** Requests per second over all connections (rate-limited load). */
+    overallRate?: number;
     /** Seconds. */
     duration?: number;
     /** Seconds a request may take before it counts as a timeout. */

@@ -32,6 +32,10 @@ export interface LoadedPlatformOptions {
   readonly hours: number;
   readonly ratePerSecond?: number;
   readonly seed?: number;
+  /** The online store connector (default the embedded in-memory one), e.g. `{ kind: 'redis', url }`. */
+  readonly onlineStore?: Readonly<Record<string, unknown>>;
+  /** The model runtime connector (default the platform's onnx one), e.g. `{ kind: 'onnx', batchWindowMs: 0 }`. */
+  readonly modelRuntime?: Readonly<Record<string, unknown>>;
 }
 
 /** Where the simulated data starts: a fixed instant (Monday 2025-01-06 08:00 UTC), so every run loads the same rows. */
@@ -56,6 +60,8 @@ export async function startLoadedPlatform(o: LoadedPlatformOptions): Promise<Loa
         // memory only, and enough retention that the landing jobs never lose a record to it
         eventLog: { kind: 'memory', maxRecordsPerPartition: 5_000_000 },
         warehouse: { kind: 'duckdb', path: path.join(dir, 'warehouse.duckdb') },
+        ...(o.onlineStore ? { onlineStore: { ...o.onlineStore } } : {}),
+        ...(o.modelRuntime ? { modelRuntime: { ...o.modelRuntime } } : {}),
       },
       jobs: o.hours > 0 ? ['landing'] : [],
     },

@@ -12,7 +12,8 @@ import { mean, summarize } from './stats.ts';
 
 const spec = workerData as LoadSpec;
 
-const verifyBody = (body: string): boolean => body.includes('"data":') && !body.includes('"errors":');
+const expected = spec.expectKey === undefined ? null : `"${spec.expectKey}":`;
+const verifyBody = (body: string): boolean => (expected === null ? body.includes('"data":') && !body.includes('"errors":') : body.includes(expected));
 
 /** Every request gets its own instant where the body holds UNIQUE_INSTANT (see load.ts). */
 const FAR_FUTURE = Date.UTC(2999, 0, 1);
@@ -38,6 +39,7 @@ function options(durationS: number): AutocannonOptions {
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...spec.headers },
     ...(unique ? { requests: [{ setupRequest }] } : { body: fixedBody }),
     connections: spec.connections,
+    ...(spec.overallRate !== undefined ? { overallRate: spec.overallRate } : {}),
     duration: durationS,
     timeout: 30,
     verifyBody,

@@ -27,6 +27,17 @@ export interface LoadSpec {
    * (each UNIQUE_INSTANT variant too) is signed as the gateway signs it.
    */
   readonly hmacSecret?: string;
+  /**
+   * Offered load: requests per second over all connections (autocannon `overallRate`); absent, as
+   * fast as the connections go (saturation). A connection waits for its answer before its next
+   * request, so a server slower than the rate gets less than offered: compare `requestsPerSecond`.
+   */
+  readonly overallRate?: number;
+  /**
+   * What a good answer body holds: `graphql` (default: `data`, no `errors`) or a plain JSON answer
+   * naming this key (a REST peer, e.g. `"prediction"`).
+   */
+  readonly expectKey?: string;
 }
 
 export interface LoadResult {
