@@ -5,7 +5,8 @@
  * - `writeSilverDay(...)`: one day of the silver tables the gold models read, sized from a number of
  *   domain events (a trip is ~8 events: 4 booking, 1 pricing, 2 payment, 1 rating), written into
  *   Delta tables by our writer (commitQuery), with `silver.events` holding every event of the day.
- *   Only the columns the gold models read are generated.
+ *   Only the columns the gold models read are generated (silver.events' `region_id` is the one its
+ *   JSON `data` names, as the silver model extracts it).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { commitQuery, type LakeTables } from '../../jobs/lake/delta/index.ts';
@@ -73,7 +74,8 @@ export async function writeSilverDay(conn: DuckDBConnection, lake: LakeTables, d
       (['BookingCreated', 'BookingAccepted', 'BookingStarted', 'BookingCompleted', 'PriceCalculated', 'PaymentInitiated', 'PaymentCompleted', 'DriverRated'])[1 + CAST(i % 8 AS INTEGER)] AS event_type,
       CASE WHEN i % 8 = 7
         THEN '{"driver_id":"d-' || CAST(hash(i * 29) % ${drivers} AS BIGINT) || '","booking_id":"b-' || (i // 8) || '","rider_id":"r-' || (i % 5000) || '","rating":' || (1 + hash(i * 31) % 5) || '}'
-        ELSE '{"booking_id":"b-' || (i // 8) || '","region_id":"kzn","amount":' || (i % 1000) || '}' END AS data
+        ELSE '{"booking_id":"b-' || (i // 8) || '","region_id":"kzn","amount":' || (i % 1000) || '}' END AS data,
+      CASE WHEN i % 8 = 7 THEN NULL ELSE 'kzn' END AS region_id
     FROM range(${events}) t(i)`, { mode: 'overwrite', partitionBy: ['event_date'] });
   return { trips, payments: trips, events };
 }
