@@ -66,7 +66,9 @@ export async function writeSilverDay(conn: DuckDBConnection, lake: LakeTables, d
       CASE WHEN i % 20 = 19 THEN amount ELSE CAST(0 AS DECIMAL(18, 4)) END AS refunded_amount,
       hash(i * 19) % 100 = 0 AS known_fraud_flag,
       amount > 5000 AS is_high_value,
-      CAST(${t0} + (i * 86400000) // ${trips} AS BIGINT) AS initiated_at
+      CAST(${t0} + (i * 86400000) // ${trips} AS BIGINT) AS initiated_at,
+      CAST((i * 24) // ${trips} AS INTEGER) AS local_hour, dayofweek(DATE '${day}') IN (0, 6) AS is_weekend,
+      hash(i * 37) % 8 = 0 AS high_risk_region
     FROM (SELECT i, ${reg} AS r, CAST(150 + CAST(hash(i * 23) % 600000 AS DOUBLE) / 100 AS DECIMAL(18, 4)) AS amount FROM range(${trips}) t(i))`, { mode: 'overwrite', partitionBy: ['payment_date'] });
   await commitQuery(conn, lake, 'silver.events', `
     SELECT 'e-' || i AS event_id, DATE '${day}' AS event_date,
