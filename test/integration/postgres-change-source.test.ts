@@ -192,6 +192,8 @@ void describe('postgres change source', () => {
       assert.deepEqual(ids(all(seen).filter((e) => e.source.table === 'items')), [2], 'no snapshot');
       assert.ok(all(seen).every((e) => e.source.table !== '_gofuture_cdc_state'), 'the state table is never captured');
       await h.stop();
+      // PostgreSQL marks the slot inactive once its walsender has exited, just after the stop returns
+      await waitFor('slot released', async () => !(await src.health()).ok);
       const health = await src.health();
       assert.equal(health.ok, false);
       assert.match(health.detail, /not active/);
